@@ -1,0 +1,11 @@
+//! Code shared by the hub and the nodes: the regions, the common data model, protective markings,
+//! the read-only SQL guard and Arrow IPC framing for streaming over gRPC.
+
+pub mod cdm;
+pub mod ipc;
+pub mod markings;
+pub mod pump;
+pub mod regions;
+pub mod session;
+pub mod sql_guard;
+pub mod time;
