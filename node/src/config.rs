@@ -1,0 +1,226 @@
+//! The node's configuration file (`node.toml`): strict TOML, validated at start-up.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Everything a node needs to serve its region.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// The ROCU code this node serves, e.g. `NWROCU`.
+    pub region: String,
+    /// Address the node's gRPC endpoint listens on.
+    pub listen: SocketAddr,
+    /// Directory with one sub-directory of Parquet files per common-data-model table.
+    pub data_dir: PathBuf,
+    /// Who to contact in the owning unit about its records.
+    #[serde(default)]
+    pub contact_point: String,
+    /// Extra datasets offered besides the common data model.
+    #[serde(default)]
+    pub datasets: Vec<DatasetConfig>,
+    /// Query limits.
+    #[serde(default)]
+    pub limits: NodeLimits,
+}
+
+/// An extra dataset: a CSV or Parquet file (or directory of them) exposed as a table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetConfig {
+    /// Table name callers use.
+    pub name: String,
+    /// File or directory; relative paths are relative to the configuration file.
+    pub path: PathBuf,
+    pub format: DatasetFormat,
+    /// Markings applied to every row when the dataset has no marking columns of its own.
+    pub default_markings: DefaultMarkings,
+}
+
+/// File format of an extra dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatasetFormat {
+    Csv,
+    Parquet,
+}
+
+/// Dataset-level protective markings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultMarkings {
+    /// Owning force; defaults to the region code.
+    #[serde(default)]
+    pub force: Option<String>,
+    pub classification: String,
+    pub handling_code: String,
+    #[serde(default)]
+    pub handling_conditions: Option<String>,
+}
+
+/// Per-query limits at the node.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeLimits {
+    /// The most rows one query may return to the hub.
+    #[serde(default = "NodeLimits::default_max_rows")]
+    pub max_rows_per_query: u64,
+    /// Rows per Arrow record batch.
+    #[serde(default = "NodeLimits::default_batch_size")]
+    pub batch_size: usize,
+}
+
+impl NodeLimits {
+    fn default_max_rows() -> u64 {
+        50_000_000
+    }
+
+    fn default_batch_size() -> usize {
+        8192
+    }
+}
+
+impl Default for NodeLimits {
+    fn default() -> Self {
+        Self { max_rows_per_query: Self::default_max_rows(), batch_size: Self::default_batch_size() }
+    }
+}
+
+/// A configuration that cannot be used, naming the key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Parse { path: PathBuf, source: Box<toml::de::Error> },
+    #[error("{key}: {message}")]
+    Invalid { key: String, message: String },
+}
+
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { key: key.into(), message: message.into() }
+}
+
+impl NodeConfig {
+    /// Reads, parses and validates a configuration file. Relative paths are resolved against the
+    /// file's directory.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let mut config: Self = toml::from_str(&text)
+            .map_err(|source| ConfigError::Parse { path: path.to_owned(), source: Box::new(source) })?;
+        if let Some(base) = path.parent() {
+            config.resolve_paths(base);
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn resolve_paths(&mut self, base: &Path) {
+        if self.data_dir.is_relative() {
+            self.data_dir = base.join(&self.data_dir);
+        }
+        for dataset in &mut self.datasets {
+            if dataset.path.is_relative() {
+                dataset.path = base.join(&dataset.path);
+            }
+        }
+    }
+
+    /// Checks every value, naming the first key that is wrong.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if toex_common::regions::region_by_code(&self.region).is_none() {
+            return Err(invalid("region", format!("unknown region code {:?}", self.region)));
+        }
+        if self.limits.max_rows_per_query == 0 {
+            return Err(invalid("limits.max_rows_per_query", "must be at least 1"));
+        }
+        if !(1..=1_000_000).contains(&self.limits.batch_size) {
+            return Err(invalid("limits.batch_size", "must be between 1 and 1000000"));
+        }
+        let mut names = std::collections::HashSet::new();
+        for (index, dataset) in self.datasets.iter().enumerate() {
+            let key = format!("datasets[{index}]");
+            validate_table_name(&dataset.name).map_err(|message| invalid(format!("{key}.name"), message))?;
+            if toex_common::cdm::table_by_name(&dataset.name).is_some() {
+                return Err(invalid(format!("{key}.name"), format!("{:?} is a common-data-model table", dataset.name)));
+            }
+            if !names.insert(dataset.name.as_str()) {
+                return Err(invalid(format!("{key}.name"), format!("{:?} is declared twice", dataset.name)));
+            }
+            let markings = &dataset.default_markings;
+            markings
+                .classification
+                .parse::<toex_common::markings::Classification>()
+                .map_err(|error| invalid(format!("{key}.default_markings.classification"), error.to_string()))?;
+            let code = markings
+                .handling_code
+                .parse::<toex_common::markings::HandlingCode>()
+                .map_err(|error| invalid(format!("{key}.default_markings.handling_code"), error.to_string()))?;
+            if code == toex_common::markings::HandlingCode::Conditions
+                && markings.handling_conditions.as_deref().is_none_or(|text| text.trim().is_empty())
+            {
+                return Err(invalid(
+                    format!("{key}.default_markings.handling_conditions"),
+                    "required when handling_code is \"C\"",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Table names are lower-case identifiers, so they need no quoting in SQL.
+fn validate_table_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let valid = chars.next().is_some_and(|first| first.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && name.len() <= 63;
+    if valid {
+        Ok(())
+    } else {
+        Err(format!("{name:?} must be a lower-case identifier (a-z, 0-9, _), at most 63 characters"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<NodeConfig, ConfigError> {
+        let config: NodeConfig = toml::from_str(text)
+            .map_err(|source| ConfigError::Parse { path: "test.toml".into(), source: Box::new(source) })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    const BASE: &str = "region = \"NWROCU\"\nlisten = \"127.0.0.1:0\"\ndata_dir = \"data\"\n";
+
+    #[test]
+    fn minimal_config_loads_with_defaults() {
+        let config = parse(BASE).unwrap();
+        assert_eq!(config.limits.batch_size, 8192);
+        assert!(config.datasets.is_empty());
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let unknown = parse(&format!("{BASE}colour = \"blue\"\n")).unwrap_err().to_string();
+        assert!(unknown.contains("colour"), "{unknown}");
+        let region = parse("region = \"MARS\"\nlisten = \"127.0.0.1:0\"\ndata_dir = \"d\"\n").unwrap_err();
+        assert!(region.to_string().starts_with("region:"), "{region}");
+        let dataset = format!(
+            "{BASE}[[datasets]]\nname = \"stats\"\npath = \"s.csv\"\nformat = \"csv\"\n\
+             [datasets.default_markings]\nclassification = \"OFFICIAL\"\nhandling_code = \"C\"\n"
+        );
+        let message = parse(&dataset).unwrap_err().to_string();
+        assert!(message.starts_with("datasets[0].default_markings.handling_conditions"), "{message}");
+        let clash = format!(
+            "{BASE}[[datasets]]\nname = \"persons\"\npath = \"s.csv\"\nformat = \"csv\"\n\
+             [datasets.default_markings]\nclassification = \"OFFICIAL\"\nhandling_code = \"P\"\n"
+        );
+        assert!(parse(&clash).unwrap_err().to_string().contains("common-data-model"));
+    }
+}

@@ -1,0 +1,16 @@
+//! A regional node: serves one region's records to the hub over gRPC.
+//!
+//! The node loads the common-data-model tables and any extra datasets its configuration declares,
+//! answers read-only SQL over them with DataFusion, and streams results as Arrow IPC. It re-checks
+//! every statement itself: it never trusts the hub to have done so.
+
+pub mod config;
+pub mod datasets;
+pub mod engine;
+pub mod error;
+pub mod server;
+pub mod service;
+
+pub use config::NodeConfig;
+pub use engine::NodeEngine;
+pub use error::NodeError;
