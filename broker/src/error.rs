@@ -1,0 +1,47 @@
+//! The hub's error type and its one exhaustive mapping to gRPC status codes.
+
+use datafusion::error::DataFusionError;
+use toex_common::sql_guard::GuardError;
+
+/// Everything that can go wrong answering a caller.
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    /// A required request field is missing or malformed.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The statement is not one read-only SELECT, or is too large.
+    #[error(transparent)]
+    Refused(#[from] GuardError),
+    /// The statement names something the federation does not offer, or does not type-check.
+    #[error("cannot plan query: {0}")]
+    Plan(DataFusionError),
+    /// A region in scope did not contribute and the caller required a complete answer, or no
+    /// region in scope answered at all.
+    #[error("{0}")]
+    Incomplete(String),
+    /// Merging at the hub failed.
+    #[error("query failed at the hub: {0}")]
+    Execution(DataFusionError),
+    /// A resource limit was hit while executing.
+    #[error("query exceeded a resource limit: {0}")]
+    ResourceLimit(DataFusionError),
+    /// Encoding the answer failed.
+    #[error("encoding the answer failed: {0}")]
+    Encode(#[from] arrow::error::ArrowError),
+}
+
+impl From<HubError> for tonic::Status {
+    fn from(error: HubError) -> Self {
+        let message = error.to_string();
+        match error {
+            HubError::BadRequest(_) => tonic::Status::invalid_argument(message),
+            HubError::Refused(GuardError::TooLarge { .. }) => tonic::Status::resource_exhausted(message),
+            HubError::Refused(GuardError::Refused(_)) => tonic::Status::invalid_argument(message),
+            HubError::Plan(_) => tonic::Status::invalid_argument(message),
+            HubError::Incomplete(_) => tonic::Status::unavailable(message),
+            HubError::Execution(_) => tonic::Status::internal(message),
+            HubError::ResourceLimit(_) => tonic::Status::resource_exhausted(message),
+            HubError::Encode(_) => tonic::Status::internal(message),
+        }
+    }
+}

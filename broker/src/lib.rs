@@ -1,0 +1,20 @@
+//! The national hub (the broker).
+//!
+//! The hub knows its regions from configuration, discovers each node's catalogue, plans analytical
+//! SQL over the federated catalogue with DataFusion, pushes as much of each query as it can to the
+//! nodes (projections, filters, limits, top-k and partial aggregates), merges what the nodes
+//! release and streams the answer back with an account of every region. It stores no records.
+
+pub mod config;
+pub mod error;
+pub mod federation;
+pub mod node_client;
+pub mod outcomes;
+pub mod query;
+pub mod registry;
+pub mod server;
+pub mod service;
+
+pub use config::HubConfig;
+pub use error::HubError;
+pub use query::Hub;

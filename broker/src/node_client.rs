@@ -1,0 +1,87 @@
+//! How the hub talks to a node: a small trait with a gRPC implementation, so fan-out logic does
+//! not depend on the transport.
+
+use std::fmt;
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use toex_common::ipc::MAX_MESSAGE_BYTES;
+use toex_proto::v1::node_client::NodeClient as GrpcClient;
+use toex_proto::v1::{CatalogRequest, CatalogResponse, ExecuteRequest, ExecuteResponse};
+use tonic::Status;
+use tonic::transport::{Channel, Endpoint};
+
+/// A stream of node response messages.
+pub type ResponseStream = BoxStream<'static, Result<ExecuteResponse, Status>>;
+
+/// One region's node, as the hub sees it.
+#[tonic::async_trait]
+pub trait NodeClient: Send + Sync + fmt::Debug {
+    /// The node's catalogue.
+    async fn catalog(&self, timeout: Duration) -> Result<CatalogResponse, Status>;
+    /// Starts a query; the stream yields IPC chunks then a summary.
+    async fn execute(&self, request: ExecuteRequest, timeout: Duration) -> Result<ResponseStream, Status>;
+}
+
+/// How long an idle HTTP/2 connection waits between keepalive pings.
+pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+/// How long a keepalive ping may go unanswered before the connection is closed.
+pub const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A node reached over gRPC. The connection is made lazily and reused across queries.
+#[derive(Clone)]
+pub struct GrpcNodeClient {
+    region: String,
+    client: GrpcClient<Channel>,
+}
+
+impl fmt::Debug for GrpcNodeClient {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.debug_struct("GrpcNodeClient").field("region", &self.region).finish()
+    }
+}
+
+impl GrpcNodeClient {
+    /// A plaintext (development) connection to `endpoint`.
+    pub fn connect_lazy(
+        region: &str,
+        endpoint: &str,
+        connect_timeout: Duration,
+    ) -> Result<Self, tonic::transport::Error> {
+        let channel = Endpoint::from_shared(endpoint.to_owned())?
+            .connect_timeout(connect_timeout)
+            .tcp_nodelay(true)
+            .http2_keep_alive_interval(KEEPALIVE_INTERVAL)
+            .keep_alive_timeout(KEEPALIVE_TIMEOUT)
+            .keep_alive_while_idle(true)
+            .connect_lazy();
+        Ok(Self::from_channel(region, channel))
+    }
+
+    /// Wraps an existing channel (for example one secured with mTLS).
+    pub fn from_channel(region: &str, channel: Channel) -> Self {
+        let client = GrpcClient::new(channel)
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        Self { region: region.to_owned(), client }
+    }
+}
+
+#[tonic::async_trait]
+impl NodeClient for GrpcNodeClient {
+    async fn catalog(&self, timeout: Duration) -> Result<CatalogResponse, Status> {
+        let mut request = tonic::Request::new(CatalogRequest {});
+        request.set_timeout(timeout);
+        let mut client = self.client.clone();
+        Ok(client.catalog(request).await?.into_inner())
+    }
+
+    async fn execute(&self, request: ExecuteRequest, timeout: Duration) -> Result<ResponseStream, Status> {
+        let mut request = tonic::Request::new(request);
+        request.set_timeout(timeout);
+        let mut client = self.client.clone();
+        let stream = client.execute(request).await?.into_inner();
+        Ok(stream.boxed())
+    }
+}

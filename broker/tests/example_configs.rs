@@ -1,0 +1,11 @@
+//! The example hub configuration in `deploy/` loads, validates and names all ten regions.
+
+use toex_broker::HubConfig;
+
+#[test]
+fn the_example_hub_config_loads() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/config/hub.toml");
+    let config = HubConfig::load(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    assert_eq!(config.regions.len(), 10);
+    assert!(config.regions.iter().all(|region| region.endpoint.starts_with("http://")));
+}
