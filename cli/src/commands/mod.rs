@@ -1,0 +1,21 @@
+//! One module per `toex` subcommand.
+
+pub mod demo;
+pub mod gen_data;
+pub mod import;
+pub mod regions;
+pub mod serve;
+pub mod sql;
+
+use tracing_subscriber::EnvFilter;
+
+/// Logs go to stderr, human-readable or JSON lines; `RUST_LOG` filters (default `info`).
+pub fn init_logging(json: bool) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

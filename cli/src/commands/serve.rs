@@ -1,0 +1,54 @@
+//! `toex node` and `toex hub`: serve from a configuration file until Ctrl-C or SIGTERM.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use toex_broker::{Hub, HubConfig};
+use toex_node::{NodeConfig, NodeEngine};
+use tokio::net::TcpListener;
+use tracing::info;
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    info!("shutting down");
+}
+
+pub async fn node(path: &Path) -> anyhow::Result<u8> {
+    let config = NodeConfig::load(path)?;
+    let listen = config.listen;
+    let engine = Arc::new(NodeEngine::open(config).await.context("loading the region's data")?);
+    let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    info!(region = engine.region(), address = %listener.local_addr()?, "node serving");
+    toex_node::server::serve(engine, listener, shutdown_signal()).await?;
+    Ok(crate::exit::COMPLETE)
+}
+
+pub async fn hub(path: &Path) -> anyhow::Result<u8> {
+    let config = HubConfig::load(path)?;
+    let listen = config.listen;
+    let hub = Arc::new(Hub::with_plaintext_nodes(config)?);
+    let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    info!(address = %listener.local_addr()?, "hub serving");
+    toex_broker::server::serve(hub, listener, shutdown_signal()).await?;
+    Ok(crate::exit::COMPLETE)
+}

@@ -1,0 +1,89 @@
+//! The `toex` command: one binary for the hub, the nodes, the local demo, data generation and the
+//! client commands. A thin layer over the project's libraries.
+
+mod client;
+mod commands;
+mod exit;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::output::Format;
+
+/// TOEX Federation: federated intelligence queries across Regional Organised Crime Units.
+#[derive(Parser)]
+#[command(name = "toex", version, about, long_about = None)]
+struct Cli {
+    /// Log as JSON lines instead of human-readable text.
+    #[arg(long, global = true, env = "TOEX_LOG_JSON")]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a whole federation locally (ten regions and the hub) on generated data.
+    Demo(commands::demo::DemoArgs),
+    /// Serve one region's records to the hub.
+    Node {
+        /// Path to node.toml.
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Serve the national hub.
+    Hub {
+        /// Path to hub.toml.
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Write deterministic synthetic data for one region.
+    GenData(commands::gen_data::GenDataArgs),
+    /// Run one read-only SELECT across the federation.
+    Sql(commands::sql::SqlArgs),
+    /// Import real data into regions' tables.
+    #[command(subcommand)]
+    Import(commands::import::ImportCommand),
+    /// List the federation's regions with health, freshness and row counts.
+    Regions {
+        #[command(flatten)]
+        hub: client::HubArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    commands::init_logging(cli.log_json);
+    let runtime =
+        match tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(8 * 1024 * 1024).build() {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                eprintln!("error: cannot start the async runtime: {error}");
+                return ExitCode::from(exit::FAILURE);
+            }
+        };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Demo(args) => commands::demo::run(args).await,
+            Command::Node { config } => commands::serve::node(&config).await,
+            Command::Hub { config } => commands::serve::hub(&config).await,
+            Command::GenData(args) => commands::gen_data::run(&args),
+            Command::Sql(args) => commands::sql::run(args).await,
+            Command::Import(command) => commands::import::run(&command),
+            Command::Regions { hub, format } => commands::regions::run(&hub, format).await,
+        }
+    });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(exit::code_for(&error))
+        }
+    }
+}

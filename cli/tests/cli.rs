@@ -1,0 +1,74 @@
+//! The real `toex` binary, run as a user would: the demo, and the exit codes of `toex sql`.
+
+use std::process::{Command, Output};
+
+use toex_tests::Federation;
+use toex_tests::federation::generate_regions;
+
+fn toex(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_toex"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .env_remove("TOEX_HUB")
+        .output()
+        .expect("the toex binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn demo_once_runs_a_whole_federation_and_exits_zero() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("demo");
+    let output =
+        toex(&["demo", "--once", "--scale", "200", "--data-dir", dir.to_str().unwrap(), "--hub-listen", "127.0.0.1:0"]);
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}", output.status);
+    assert!(stdout.contains("Sample national query"), "{stdout}");
+    assert!(stdout.contains("msisdn"), "the sample answer is printed: {stdout}");
+    assert!(stderr.contains("complete: every region in scope answered"), "{stderr}");
+    for region in ["NERSOU", "NWROCU", "YHROCU", "EMSOU", "ROCUWM", "ERSOU", "SEROCU", "SWROCU", "TARIAN", "LONDON"] {
+        assert!(stderr.contains(region), "region {region} accounted for: {stderr}");
+        assert!(dir.join("data").join(region).join("persons").is_dir(), "data generated for {region}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sql_exit_codes_say_complete_partial_or_caller_error() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    generate_regions(data.path(), &["ERSOU", "SEROCU"], 200, 3)?;
+    let mut federation = Federation::start(data.path(), &["ERSOU", "SEROCU"]).await?;
+    let hub = federation.hub_url.clone();
+    let purpose = ["--justification", "Checking exit codes in a test", "--case", "OP-TEST-0002"];
+    let run = |query: &'static str, format: &'static str| {
+        let hub = hub.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut args = vec!["sql", query, "--hub", hub.as_str(), "--format", format];
+            args.extend(purpose);
+            toex(&args)
+        })
+    };
+
+    let complete = run("SELECT region, count(*) AS n FROM persons GROUP BY region ORDER BY region", "json").await?;
+    assert_eq!(complete.status.code(), Some(0), "{}", text(&complete.stderr));
+    let lines: Vec<serde_json::Value> =
+        text(&complete.stdout).lines().map(|line| serde_json::from_str(line).expect("NDJSON")).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["region"], "ERSOU");
+    assert_eq!(lines[0]["n"], 200);
+
+    let refused = run("DROP TABLE persons", "table").await?;
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    assert!(text(&refused.stderr).contains("only SELECT"), "{}", text(&refused.stderr));
+
+    federation.stop_node("SEROCU").await;
+    let partial = run("SELECT count(*) FROM persons", "csv").await?;
+    assert_eq!(partial.status.code(), Some(3), "{}", text(&partial.stderr));
+    assert!(text(&partial.stderr).contains("SEROCU   UNAVAILABLE"), "{}", text(&partial.stderr));
+    assert!(text(&partial.stderr).contains("PARTIAL"), "{}", text(&partial.stderr));
+    federation.shutdown().await;
+    Ok(())
+}

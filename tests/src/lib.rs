@@ -1,0 +1,9 @@
+//! Whole-federation test harness: regional nodes and the hub in one process on port 0, talking
+//! real gRPC, over data from the synthetic generator; plus a centralised baseline (one DataFusion
+//! session over the union of every region's files) to compare federated answers against.
+
+pub mod baseline;
+pub mod compare;
+pub mod federation;
+
+pub use federation::{Answer, Federation};
