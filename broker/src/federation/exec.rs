@@ -297,14 +297,15 @@ impl StreamState {
     fn decode(&mut self, chunk: Vec<u8>) -> std::result::Result<Vec<RecordBatch>, String> {
         let batches = self.decoder.push(chunk).map_err(|error| format!("unreadable Arrow data: {error}"))?;
         let counts_only = self.call.schema.fields().is_empty();
-        if !self.checked && !counts_only {
-            if let Some(found) = self.decoder.schema() {
-                let expected = relabel_schema(&self.call.schema, &found);
-                if let Some(reason) = schema_disagreement(&expected, &found) {
-                    return Err(format!("answer schema disagrees: {reason}"));
-                }
-                self.checked = true;
+        if !self.checked
+            && !counts_only
+            && let Some(found) = self.decoder.schema()
+        {
+            let expected = relabel_schema(&self.call.schema, &found);
+            if let Some(reason) = schema_disagreement(&expected, &found) {
+                return Err(format!("answer schema disagrees: {reason}"));
             }
+            self.checked = true;
         }
         batches
             .into_iter()
