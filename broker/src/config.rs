@@ -1,10 +1,12 @@
 //! The hub's configuration file (`hub.toml`): strict TOML, validated at start-up.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
+pub use toex_common::config_file::ConfigError;
+use toex_common::config_file::{invalid, read_toml};
 
 /// Everything the hub needs.
 #[derive(Debug, Clone, Deserialize)]
@@ -56,10 +58,7 @@ impl HubConfig {
 
     /// Reads, parses and validates a configuration file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-        let config: Self = toml::from_str(&text)
-            .map_err(|source| ConfigError::Parse { path: path.to_owned(), source: Box::new(source) })?;
+        let config: Self = read_toml(path)?;
         config.validate()?;
         Ok(config)
     }
@@ -146,21 +145,6 @@ impl Default for HubLimits {
             connect_timeout_ms: Self::default_connect_timeout(),
         }
     }
-}
-
-/// A configuration that cannot be used, naming the key at fault.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error("{path}: {source}")]
-    Parse { path: PathBuf, source: Box<toml::de::Error> },
-    #[error("{key}: {message}")]
-    Invalid { key: String, message: String },
-}
-
-fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { key: key.into(), message: message.into() }
 }
 
 #[cfg(test)]

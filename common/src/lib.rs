@@ -2,6 +2,7 @@
 //! the read-only SQL guard and Arrow IPC framing for streaming over gRPC.
 
 pub mod cdm;
+pub mod config_file;
 pub mod ipc;
 pub mod markings;
 pub mod pump;

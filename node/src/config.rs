@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+pub use toex_common::config_file::ConfigError;
+use toex_common::config_file::{invalid, read_toml};
 
 /// Everything a node needs to serve its region.
 #[derive(Debug, Clone, Deserialize)]
@@ -88,29 +90,11 @@ impl Default for NodeLimits {
     }
 }
 
-/// A configuration that cannot be used, naming the key at fault.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error("{path}: {source}")]
-    Parse { path: PathBuf, source: Box<toml::de::Error> },
-    #[error("{key}: {message}")]
-    Invalid { key: String, message: String },
-}
-
-fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { key: key.into(), message: message.into() }
-}
-
 impl NodeConfig {
     /// Reads, parses and validates a configuration file. Relative paths are resolved against the
     /// file's directory.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-        let mut config: Self = toml::from_str(&text)
-            .map_err(|source| ConfigError::Parse { path: path.to_owned(), source: Box::new(source) })?;
+        let mut config: Self = read_toml(path)?;
         if let Some(base) = path.parent() {
             config.resolve_paths(base);
         }
