@@ -156,6 +156,6 @@ fn print_usage(hub_url: &str) {
          \n  export TOEX_JUSTIFICATION=\"Tracing a county line across regions\" TOEX_CASE=OP-DEMO-0001\
          \n  toex regions\
          \n  toex sql \"SELECT region, count(*) FROM persons GROUP BY region ORDER BY region\"\
-         \n  toex sql \"SELECT region, force, msisdn FROM phones WHERE msisdn = '+447700900001'\" --format json\n"
+         \n  toex sql \"SELECT region, force, msisdn FROM phones WHERE msisdn = '+447700900021'\" --format json\n"
     );
 }
