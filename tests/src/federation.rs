@@ -24,6 +24,7 @@ use tonic::transport::Channel;
 struct Server {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
+    engine: Option<Arc<NodeEngine>>,
 }
 
 impl Server {
@@ -133,7 +134,7 @@ impl Federation {
             hub_url,
             node_urls,
             nodes,
-            hub: Some(Server { stop: Some(stop), task }),
+            hub: Some(Server { stop: Some(stop), task, engine: None }),
             hub_logic,
         };
         federation.wait_until_serving().await?;
@@ -153,6 +154,13 @@ impl Federation {
     /// The hub's domain object (for inspecting plans).
     pub fn hub(&self) -> &Hub {
         &self.hub_logic
+    }
+
+    /// Makes one region's node re-read its data files, as SIGHUP does for `toex node`.
+    pub async fn reload_node(&self, region: &str) -> anyhow::Result<()> {
+        let engine = self.nodes.get(region).and_then(|server| server.engine.clone());
+        let engine = engine.ok_or_else(|| anyhow::anyhow!("no running node for {region}"))?;
+        Ok(engine.reload().await?)
     }
 
     /// Stops one region's node (its address then refuses connections).
@@ -240,6 +248,7 @@ impl Federation {
 
 async fn start_node(config: NodeConfig) -> anyhow::Result<(Server, String)> {
     let engine = Arc::new(NodeEngine::open(config).await?);
+    let engine_handle = Arc::clone(&engine);
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
     let (stop, stopped) = oneshot::channel::<()>();
@@ -249,5 +258,5 @@ async fn start_node(config: NodeConfig) -> anyhow::Result<(Server, String)> {
         })
         .await;
     });
-    Ok((Server { stop: Some(stop), task }, url))
+    Ok((Server { stop: Some(stop), task, engine: Some(engine_handle) }, url))
 }

@@ -142,3 +142,31 @@ async fn purpose_is_required_and_row_caps_mark_truncation() -> anyhow::Result<()
     federation.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imported_crimes_are_served_after_a_reload_without_a_restart() -> anyhow::Result<()> {
+    let (data, federation) = federation().await?;
+    let sql = "SELECT count(*) FROM crimes WHERE falls_within = 'Cleveland Police' AND month = '2031-01'";
+    let count = |answer: &toex_tests::Answer| {
+        arrow::array::cast::as_primitive_array::<arrow::datatypes::Int64Type>(answer.batches[0].column(0)).value(0)
+    };
+    assert_eq!(count(&federation.sql(sql).await?), 0);
+
+    let csv = data.path().join("2031-01-cleveland-street.csv");
+    std::fs::write(
+        &csv,
+        "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,Last outcome category,Context\n\
+         ,2031-01,Cleveland Police,Cleveland Police,-1.23,54.57,On or near High Street,E01012001,Middlesbrough 001A,Anti-social behaviour,,\n\
+         abc123,2031-01,Cleveland Police,Cleveland Police,,,No location,,,Burglary,Under investigation,\n",
+    )?;
+    let report = toex_import::import_police_uk(data.path(), &[csv])?;
+    assert_eq!(report.rows_by_region.get("NERSOU"), Some(&2));
+    assert_eq!(count(&federation.sql(sql).await?), 0, "nothing changes until the node reloads");
+
+    federation.reload_node("NERSOU").await?;
+    let refreshed = federation.sql(sql).await?;
+    assert_eq!(count(&refreshed), 2, "the imported rows are served without a restart");
+    assert!(refreshed.summary.complete);
+    federation.shutdown().await;
+    Ok(())
+}
