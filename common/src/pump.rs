@@ -60,11 +60,10 @@ pub async fn pump<M, E>(
             next = stream.next() => next,
             () = sender.closed() => return Err(PumpError::ReaderGone),
         };
-        let Some(batch) = next.transpose()? else {
+        let Some(mut batch) = next.transpose()? else {
             return Ok(outcome);
         };
         let mut batch_rows = batch.num_rows() as u64;
-        let mut batch = batch;
         if let Some(cap) = max_rows {
             let room = cap.saturating_sub(outcome.rows);
             if batch_rows > room {
