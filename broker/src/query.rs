@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::execution::SendableRecordBatchStream;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::execute_stream;
 use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
 use datafusion::prelude::SessionContext;
@@ -100,14 +101,8 @@ impl Hub {
             excluded: catalog.iter().map(|(name, def)| (name.clone(), def.excluded.clone())).collect::<HashMap<_, _>>(),
         });
 
-        let logical = context
-            .sql_with_options(&query.sql, read_only_options())
-            .await
-            .map_err(HubError::Plan)?
-            .into_unoptimized_plan();
+        let federated = federated_plan(&context, &query.sql).await?;
         let state = context.state();
-        let optimized = state.optimize(&logical).map_err(HubError::Plan)?;
-        let federated = federate(optimized).map_err(HubError::Plan)?;
         let planner = DefaultPhysicalPlanner::with_extension_planners(vec![Arc::new(RemotePlanner { scope })]);
         let physical = planner.create_physical_plan(&federated, &state).await.map_err(HubError::Plan)?;
         let stream = execute_stream(physical, context.task_ctx()).map_err(HubError::Execution)?;
@@ -121,16 +116,12 @@ impl Hub {
         })
     }
 
-    /// Plans a query and returns the physical plan as text (for tests and diagnostics).
+    /// Plans a query and returns the federated logical plan, with the SQL each region would
+    /// receive, as text (for tests and diagnostics). Touches no data.
     pub async fn explain_plan(&self, sql: &str) -> Result<String, HubError> {
         check_read_only_select(sql)?;
-        let catalog = build_catalog(&self.registry.snapshot());
-        let context = federated_context(&catalog)?;
-        let logical =
-            context.sql_with_options(sql, read_only_options()).await.map_err(HubError::Plan)?.into_unoptimized_plan();
-        let optimized = context.state().optimize(&logical).map_err(HubError::Plan)?;
-        let federated = federate(optimized).map_err(HubError::Plan)?;
-        Ok(federated.display_indent().to_string())
+        let context = federated_context(&build_catalog(&self.registry.snapshot()))?;
+        Ok(federated_plan(&context, sql).await?.display_indent().to_string())
     }
 }
 
@@ -143,6 +134,14 @@ fn check_purpose(purpose: &Purpose) -> Result<(), HubError> {
         return Err(HubError::BadRequest("purpose.case_reference is required".to_owned()));
     }
     Ok(())
+}
+
+/// Plans `sql` read-only, runs DataFusion's optimizer, then the federation rewrite.
+async fn federated_plan(context: &SessionContext, sql: &str) -> Result<LogicalPlan, HubError> {
+    let logical =
+        context.sql_with_options(sql, read_only_options()).await.map_err(HubError::Plan)?.into_unoptimized_plan();
+    let optimized = context.state().optimize(&logical).map_err(HubError::Plan)?;
+    federate(optimized).map_err(HubError::Plan)
 }
 
 /// A locked-down session whose tables are the federated catalogue.
