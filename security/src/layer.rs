@@ -70,27 +70,9 @@ impl<S> AuthService<S> {
 
     fn authenticate<B>(&self, request: &http::Request<B>) -> Result<VerifiedClaims, Status> {
         let path = request.uri().path();
-        let token = bearer_token(request.headers()).map_err(|error| {
-            tracing::warn!(
-                target: "toex::security",
-                event = "authentication_refused",
-                path,
-                reason = %error,
-                "authentication refused"
-            );
-            Status::unauthenticated(UNAUTHENTICATED_MESSAGE)
-        })?;
+        let token = bearer_token(request.headers()).map_err(|error| refuse(path, &error))?;
         let now = self.layer.clock.now();
-        let claims = self.layer.verifier.verify(token, now).map_err(|error| {
-            tracing::warn!(
-                target: "toex::security",
-                event = "authentication_refused",
-                path,
-                reason = %error,
-                "authentication refused"
-            );
-            Status::unauthenticated(UNAUTHENTICATED_MESSAGE)
-        })?;
+        let claims = self.layer.verifier.verify(token, now).map_err(|error| refuse(path, &error))?;
         tracing::debug!(subject = %claims.subject, path, "authenticated");
         Ok(claims)
     }
@@ -131,4 +113,11 @@ pub fn claims<T>(request: &tonic::Request<T>) -> Result<Arc<VerifiedClaims>, Sta
         .get::<Arc<VerifiedClaims>>()
         .cloned()
         .ok_or_else(|| Status::unauthenticated(UNAUTHENTICATED_MESSAGE))
+}
+
+/// Logs why a request was refused (the reason names no token content) and returns the one
+/// uniform refusal every cause gets.
+fn refuse(path: &str, reason: &dyn std::fmt::Display) -> Status {
+    tracing::warn!(target: "toex::security", event = "authentication_refused", path, reason = %reason, "authentication refused");
+    Status::unauthenticated(UNAUTHENTICATED_MESSAGE)
 }
