@@ -1,12 +1,15 @@
 //! The hub's configuration file (`hub.toml`): strict TOML, validated at start-up.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 pub use toex_common::config_file::ConfigError;
 use toex_common::config_file::{invalid, read_toml};
+use toex_policy::PolicyFiles;
+use toex_security::{AuthConfig, KeySourceConfig};
+use toex_tls::{LinkTlsConfig, LinkTlsMode, PublicTlsConfig};
 
 /// Everything the hub needs.
 #[derive(Debug, Clone, Deserialize)]
@@ -21,6 +24,20 @@ pub struct HubConfig {
     pub discovery_interval_secs: u64,
     #[serde(default)]
     pub limits: HubLimits,
+    /// Development only: permits plaintext endpoints. Never in production.
+    #[serde(default)]
+    pub dev_mode: bool,
+    /// Which token issuers, audiences and keys the hub trusts for callers.
+    pub auth: AuthConfig,
+    /// TLS of the caller-facing endpoint.
+    pub public_tls: PublicTlsConfig,
+    /// Mutual TLS towards the nodes: the federation CA and the hub's certificate and key.
+    pub node_tls: LinkTlsConfig,
+    /// The hub's Ed25519 private key (PKCS#8 PEM) that signs delegation tokens to the nodes.
+    pub delegation_key_file: PathBuf,
+    /// The hub's Cedar policy; the shipped default hub policy when absent.
+    #[serde(default)]
+    pub policy: Option<PolicyFiles>,
 }
 
 /// Where to reach one region's node.
@@ -29,7 +46,7 @@ pub struct HubConfig {
 pub struct RegionEndpoint {
     /// ROCU code, e.g. `NWROCU`.
     pub code: String,
-    /// The node's gRPC endpoint, e.g. `http://10.1.2.3:7701`.
+    /// The node's gRPC endpoint, e.g. `https://10.1.2.3:7701` (`http://` in dev mode only).
     pub endpoint: String,
 }
 
@@ -58,13 +75,56 @@ impl HubConfig {
 
     /// Reads, parses and validates a configuration file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let config: Self = read_toml(path)?;
+        let mut config: Self = read_toml(path)?;
+        if let Some(base) = path.parent() {
+            config.resolve_paths(base);
+        }
         config.validate()?;
         Ok(config)
     }
 
+    /// Resolves relative file paths against the configuration file's directory.
+    fn resolve_paths(&mut self, base: &Path) {
+        let resolve = |path: &mut PathBuf| {
+            if path.is_relative() {
+                *path = base.join(&*path);
+            }
+        };
+        resolve(&mut self.delegation_key_file);
+        let tls_files = [&mut self.node_tls.ca_file, &mut self.node_tls.cert_file, &mut self.node_tls.key_file];
+        let public_files = [&mut self.public_tls.cert_file, &mut self.public_tls.key_file];
+        for path in tls_files.into_iter().chain(public_files).flatten() {
+            resolve(path);
+        }
+        for issuer in &mut self.auth.issuers {
+            for key in &mut issuer.keys {
+                match key {
+                    KeySourceConfig::Pem { path, .. } | KeySourceConfig::Jwks { path } => resolve(path),
+                }
+            }
+        }
+        if let Some(policy) = &mut self.policy {
+            policy.resolve_paths(base);
+        }
+    }
+
     /// Checks every value, naming the first key that is wrong.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        // Insecure settings first: they refuse to start whatever else is wrong.
+        self.auth.validate().map_err(|error| invalid("auth", error.to_string()))?;
+        self.public_tls
+            .validate_at("public_tls", self.dev_mode)
+            .map_err(|error| invalid("public_tls", error.to_string()))?;
+        self.node_tls.validate_at("node_tls", self.dev_mode).map_err(|error| invalid("node_tls", error.to_string()))?;
+        if self.node_tls.mode == LinkTlsMode::ServerOnly {
+            return Err(invalid("node_tls.mode", "\"server_only\" is not supported: use \"mtls\""));
+        }
+        if self.delegation_key_file.as_os_str().is_empty() {
+            return Err(invalid("delegation_key_file", "the hub's delegation signing key is required"));
+        }
+        if self.policy.as_ref().is_some_and(|policy| policy.policy_files.is_empty()) {
+            return Err(invalid("policy.policy_files", "list at least one Cedar policy file, or drop [policy]"));
+        }
         if self.regions.is_empty() {
             return Err(invalid("regions", "at least one region is required"));
         }
@@ -82,7 +142,15 @@ impl HubConfig {
             if region.endpoint.parse::<tonic::transport::Uri>().is_err() || !region.endpoint.contains("://") {
                 return Err(invalid(
                     format!("regions[{index}].endpoint"),
-                    format!("{:?} is not a URL such as http://host:port", region.endpoint),
+                    format!("{:?} is not a URL such as https://host:port", region.endpoint),
+                ));
+            }
+            let wants_tls = self.node_tls.mode != LinkTlsMode::Plaintext;
+            if wants_tls != region.endpoint.starts_with("https://") {
+                let scheme = if wants_tls { "https" } else { "http" };
+                return Err(invalid(
+                    format!("regions[{index}].endpoint"),
+                    format!("{:?} must use {scheme}:// with node_tls.mode as configured", region.endpoint),
                 ));
             }
         }
@@ -157,17 +225,50 @@ mod tests {
         Ok(config)
     }
 
+    const SECURITY: &str = "delegation_key_file = \"keys/delegation-signing-key.pem\"\n\
+        public_tls = { cert_file = \"hub-public.pem\", key_file = \"hub-public.key\" }\n\
+        node_tls = { ca_file = \"ca.pem\", cert_file = \"hub.pem\", key_file = \"hub.key\" }\n\
+        auth = { issuers = [{ issuer = \"idp\", audience = \"toex-hub\", keys = [{ kind = \"jwks\", path = \"j.json\" }] }] }\n";
+
     #[test]
     fn loads_with_defaults_and_names_bad_keys() {
-        let good = "listen = \"127.0.0.1:0\"\n[[regions]]\ncode = \"NWROCU\"\nendpoint = \"http://127.0.0.1:7701\"\n";
-        let config = parse(good).unwrap();
+        let good = format!(
+            "listen = \"127.0.0.1:0\"\n{SECURITY}[[regions]]\ncode = \"NWROCU\"\nendpoint = \"https://127.0.0.1:7701\"\n"
+        );
+        let config = parse(&good).unwrap();
         assert_eq!(config.limits.row_cap(0), 1_000_000);
         assert_eq!(config.limits.row_cap(10), 10);
         assert!(parse(&format!("{good}typo = 1\n")).unwrap_err().contains("typo"));
         let bad_region = good.replace("NWROCU", "ATLANTIS");
         assert!(parse(&bad_region).unwrap_err().starts_with("regions[0].code"));
-        let bad_endpoint = good.replace("http://127.0.0.1:7701", "not a url");
+        let bad_endpoint = good.replace("https://127.0.0.1:7701", "not a url");
         assert!(parse(&bad_endpoint).unwrap_err().starts_with("regions[0].endpoint"));
-        assert!(parse("listen = \"127.0.0.1:0\"\nregions = []\n").unwrap_err().starts_with("regions:"));
+        let plaintext_endpoint = good.replace("https://", "http://");
+        assert!(parse(&plaintext_endpoint).unwrap_err().starts_with("regions[0].endpoint"));
+        assert!(
+            parse(&format!("listen = \"127.0.0.1:0\"\n{SECURITY}regions = []\n")).unwrap_err().starts_with("regions:")
+        );
+    }
+
+    #[test]
+    fn insecure_configuration_refuses_to_start_outside_dev_mode() {
+        let good = format!(
+            "listen = \"127.0.0.1:0\"\n{SECURITY}[[regions]]\ncode = \"NWROCU\"\nendpoint = \"https://127.0.0.1:7701\"\n"
+        );
+        let public_plaintext =
+            good.replace("public_tls = { cert_file", "public_tls = { mode = \"plaintext\", cert_file");
+        assert!(parse(&public_plaintext).unwrap_err().contains("public_tls.mode = \"plaintext\""));
+        parse(&format!("dev_mode = true\n{public_plaintext}")).unwrap();
+        let link_plaintext = good.replace("node_tls = { ca_file", "node_tls = { mode = \"plaintext\", ca_file");
+        assert!(parse(&link_plaintext).unwrap_err().contains("node_tls.mode = \"plaintext\""));
+        let no_audience = good.replace("audience = \"toex-hub\"", "audience = \"\"");
+        assert!(parse(&no_audience).unwrap_err().contains("audience"));
+        let no_issuers = good.replace(
+            "auth = { issuers = [{ issuer = \"idp\", audience = \"toex-hub\", keys = [{ kind = \"jwks\", path = \"j.json\" }] }] }",
+            "auth = { issuers = [] }",
+        );
+        assert!(parse(&no_issuers).unwrap_err().contains("issuer"));
+        let no_signing_key = good.replace("delegation_key_file = \"keys/delegation-signing-key.pem\"\n", "");
+        assert!(parse(&no_signing_key).unwrap_err().contains("delegation_key_file"));
     }
 }

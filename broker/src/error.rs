@@ -28,6 +28,12 @@ pub enum HubError {
     /// Encoding the answer failed.
     #[error("encoding the answer failed: {0}")]
     Encode(#[from] arrow::error::ArrowError),
+    /// Policy refuses the request (nothing was fanned out).
+    #[error("{0}")]
+    Denied(String),
+    /// The hub's own set-up (keys, certificates, policy) is unusable.
+    #[error("{0}")]
+    Setup(String),
 }
 
 impl From<HubError> for tonic::Status {
@@ -42,6 +48,8 @@ impl From<HubError> for tonic::Status {
             HubError::Execution(_) => tonic::Status::internal(message),
             HubError::ResourceLimit(_) => tonic::Status::resource_exhausted(message),
             HubError::Encode(_) => tonic::Status::internal(message),
+            HubError::Denied(_) => tonic::Status::permission_denied(message),
+            HubError::Setup(_) => tonic::Status::internal(message),
         }
     }
 }

@@ -5,9 +5,14 @@
 //! nodes (projections, filters, limits, top-k and partial aggregates), merges what the nodes
 //! release and streams the answer back with an account of every region. It stores no records.
 
+pub mod access;
+pub mod caller;
+pub mod check;
 pub mod config;
+pub mod delegation;
 pub mod error;
 pub mod federation;
+pub mod identifiers;
 pub mod node_client;
 pub mod outcomes;
 pub mod query;
@@ -15,6 +20,7 @@ pub mod registry;
 pub mod server;
 pub mod service;
 
+pub use caller::Caller;
 pub use config::HubConfig;
 pub use error::HubError;
 pub use query::Hub;

@@ -6,14 +6,25 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
+use std::sync::Arc;
 use toex_common::ipc::MAX_MESSAGE_BYTES;
+
 use toex_proto::v1::node_client::NodeClient as GrpcClient;
-use toex_proto::v1::{CatalogRequest, CatalogResponse, ExecuteRequest, ExecuteResponse};
+use toex_proto::v1::{
+    CatalogRequest, CatalogResponse, ExecuteRequest, ExecuteResponse, NodeCheckRequest, NodeCheckResponse,
+};
+use toex_tls::{HubTls, LinkTlsMode, node_channel};
 use tonic::Status;
 use tonic::transport::{Channel, Endpoint};
 
+use crate::config::HubConfig;
+use crate::error::HubError;
+
 /// A stream of node response messages.
 pub type ResponseStream = BoxStream<'static, Result<ExecuteResponse, Status>>;
+
+/// Every configured region's client, in configuration order.
+pub type RegionClients = Vec<(String, Arc<dyn NodeClient>)>;
 
 /// One region's node, as the hub sees it.
 #[tonic::async_trait]
@@ -22,6 +33,8 @@ pub trait NodeClient: Send + Sync + fmt::Debug {
     async fn catalog(&self, timeout: Duration) -> Result<CatalogResponse, Status>;
     /// Starts a query; the stream yields IPC chunks then a summary.
     async fn execute(&self, request: ExecuteRequest, timeout: Duration) -> Result<ResponseStream, Status>;
+    /// Hit/no-hit counts for a list of identifiers.
+    async fn check(&self, request: NodeCheckRequest, timeout: Duration) -> Result<NodeCheckResponse, Status>;
 }
 
 /// How long an idle HTTP/2 connection waits between keepalive pings.
@@ -43,6 +56,36 @@ impl fmt::Debug for GrpcNodeClient {
 }
 
 impl GrpcNodeClient {
+    /// One client per configured region: mutual TLS pinned to each node's identity, or plaintext
+    /// when `node_tls.mode = "plaintext"` (dev mode only; validation refuses it otherwise).
+    pub fn for_regions(config: &HubConfig) -> Result<RegionClients, HubError> {
+        let tls = &config.node_tls;
+        let hub_tls = match (tls.mode, &tls.ca_file, &tls.cert_file, &tls.key_file) {
+            (LinkTlsMode::Plaintext, _, _, _) => None,
+            (_, Some(ca), Some(cert), Some(key)) => {
+                Some(HubTls::from_files(ca, cert, key).map_err(|error| HubError::Setup(format!("node_tls: {error}")))?)
+            }
+            _ => return Err(HubError::Setup("node_tls.ca_file, cert_file and key_file are required".to_owned())),
+        };
+        let connect_timeout = config.limits.connect_timeout();
+        config
+            .regions
+            .iter()
+            .map(|region| {
+                let client = match &hub_tls {
+                    Some(hub_tls) => {
+                        let channel = node_channel(&region.endpoint, &region.code, hub_tls)
+                            .map_err(|error| HubError::Setup(format!("region {}: {error}", region.code)))?;
+                        Self::from_channel(&region.code, channel)
+                    }
+                    None => Self::connect_lazy(&region.code, &region.endpoint, connect_timeout)
+                        .map_err(|error| HubError::Setup(format!("region {}: {error}", region.code)))?,
+                };
+                Ok((region.code.clone(), Arc::new(client) as Arc<dyn NodeClient>))
+            })
+            .collect()
+    }
+
     /// A plaintext (development) connection to `endpoint`.
     pub fn connect_lazy(
         region: &str,
@@ -83,5 +126,12 @@ impl NodeClient for GrpcNodeClient {
         let mut client = self.client.clone();
         let stream = client.execute(request).await?.into_inner();
         Ok(stream.boxed())
+    }
+
+    async fn check(&self, request: NodeCheckRequest, timeout: Duration) -> Result<NodeCheckResponse, Status> {
+        let mut request = tonic::Request::new(request);
+        request.set_timeout(timeout);
+        let mut client = self.client.clone();
+        Ok(client.check(request).await?.into_inner())
     }
 }

@@ -95,9 +95,13 @@ impl Outcomes {
     }
 }
 
-/// True when every region contributed in full.
-pub fn all_ok(outcomes: &[RegionOutcome]) -> bool {
-    outcomes.iter().all(|outcome| outcome.status == RegionStatus::Ok as i32)
+/// True when every region in scope contributed in full. Regions policy kept out of the query
+/// (`DENIED`, `HIT_ONLY`) were never in scope, so they do not make the answer partial.
+pub fn complete(outcomes: &[RegionOutcome]) -> bool {
+    let in_scope_ok = |status: i32| {
+        [RegionStatus::Ok, RegionStatus::HitOnly, RegionStatus::Denied].iter().any(|ok| *ok as i32 == status)
+    };
+    outcomes.iter().all(|outcome| in_scope_ok(outcome.status))
 }
 
 #[cfg(test)]
@@ -122,6 +126,18 @@ mod tests {
         assert_eq!(snapshot[1].status, RegionStatus::Unavailable as i32);
         assert_eq!(snapshot[1].rows, 7);
         assert_eq!(snapshot[1].detail, "connection refused");
-        assert!(!all_ok(&snapshot));
+        assert!(!complete(&snapshot));
+    }
+
+    #[test]
+    fn policy_exclusions_do_not_make_an_answer_partial() {
+        let outcomes = Outcomes::new();
+        outcomes.expect_call("NWROCU");
+        outcomes.finish_call("NWROCU", RegionStatus::Ok, "");
+        outcomes.fail_without_call("LONDON", RegionStatus::HitOnly, "hit/no-hit only");
+        outcomes.fail_without_call("TARIAN", RegionStatus::Denied, "refused by hub policy");
+        assert!(complete(&outcomes.snapshot()));
+        outcomes.fail_without_call("EMSOU", RegionStatus::Timeout, "deadline");
+        assert!(!complete(&outcomes.snapshot()));
     }
 }

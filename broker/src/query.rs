@@ -11,16 +11,20 @@ use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
 use datafusion::prelude::SessionContext;
 use toex_common::session::locked_down_session;
 use toex_common::sql_guard::{check_read_only_select, read_only_options};
-use toex_proto::v1::Purpose;
+use toex_policy::{PolicyEngine, RegionExplanation, RequestKind, plan_shape};
+use toex_security::DelegationSigner;
 use tracing::{info, instrument};
 
+use crate::access::{decide_query, restrict_federated_scans};
+use crate::caller::Caller;
 use crate::config::HubConfig;
+use crate::delegation::Delegation;
 use crate::error::HubError;
 use crate::federation::catalog::{FederatedCatalog, build_catalog};
 use crate::federation::exec::{QueryScope, RemotePlanner};
 use crate::federation::rewrite::federate;
 use crate::federation::table::FederatedTable;
-use crate::node_client::{GrpcNodeClient, NodeClient};
+use crate::node_client::{GrpcNodeClient, RegionClients};
 use crate::outcomes::Outcomes;
 use crate::registry::Registry;
 
@@ -31,7 +35,6 @@ pub const HUB_BATCH_SIZE: usize = 8192;
 #[derive(Debug, Clone)]
 pub struct SqlQuery {
     pub sql: String,
-    pub purpose: Purpose,
     pub require_complete: bool,
     pub max_rows: u64,
 }
@@ -49,26 +52,43 @@ pub struct SqlAnswer {
 pub struct Hub {
     config: HubConfig,
     registry: Arc<Registry>,
+    policy: PolicyEngine,
+    signer: Arc<DelegationSigner>,
 }
 
 impl Hub {
-    /// A hub over the given node clients (in configuration order).
-    pub fn new(config: HubConfig, clients: Vec<(String, Arc<dyn NodeClient>)>) -> Self {
-        Self { config, registry: Arc::new(Registry::new(clients)) }
+    /// A hub over the given node clients (in configuration order), deciding with `policy` and
+    /// signing delegations with `signer`.
+    pub fn new(config: HubConfig, clients: RegionClients, policy: PolicyEngine, signer: DelegationSigner) -> Self {
+        Self { config, registry: Arc::new(Registry::new(clients)), policy, signer: Arc::new(signer) }
     }
 
-    /// A hub that reaches its nodes over plaintext gRPC (development and tests).
-    pub fn with_plaintext_nodes(config: HubConfig) -> Result<Self, tonic::transport::Error> {
-        let connect_timeout = config.limits.connect_timeout();
-        let clients = config
-            .regions
-            .iter()
-            .map(|region| {
-                let client = GrpcNodeClient::connect_lazy(&region.code, &region.endpoint, connect_timeout)?;
-                Ok((region.code.clone(), Arc::new(client) as Arc<dyn NodeClient>))
-            })
-            .collect::<Result<Vec<_>, tonic::transport::Error>>()?;
-        Ok(Self::new(config, clients))
+    /// A hub as its configuration describes: mutual TLS to every node (plaintext in dev mode
+    /// only), its Cedar policy and its delegation key. Refuses to build on any missing or bad file.
+    pub fn from_config(config: HubConfig) -> Result<Self, HubError> {
+        let policy = match &config.policy {
+            Some(files) => files.engine(toex_policy::HUB_LABEL),
+            None => PolicyEngine::default_hub(),
+        }
+        .map_err(|error| HubError::Setup(error.to_string()))?;
+        let key_file = &config.delegation_key_file;
+        let pem = std::fs::read_to_string(key_file).map_err(|error| {
+            HubError::Setup(format!("cannot read delegation_key_file {}: {error}", key_file.display()))
+        })?;
+        let signer = DelegationSigner::new(&pem)
+            .map_err(|error| HubError::Setup(format!("delegation_key_file {}: {error}", key_file.display())))?;
+        let clients = GrpcNodeClient::for_regions(&config)?;
+        Ok(Self::new(config, clients, policy, signer))
+    }
+
+    /// The hub's own policy engine.
+    pub fn policy(&self) -> &PolicyEngine {
+        &self.policy
+    }
+
+    /// The key that signs delegations.
+    pub fn signer(&self) -> &Arc<DelegationSigner> {
+        &self.signer
     }
 
     pub fn config(&self) -> &HubConfig {
@@ -79,10 +99,9 @@ impl Hub {
         &self.registry
     }
 
-    /// Checks, plans and starts one analytical query.
-    #[instrument(skip_all, fields(query_id))]
-    pub async fn sql(&self, query: SqlQuery) -> Result<SqlAnswer, HubError> {
-        check_purpose(&query.purpose)?;
+    /// Checks, decides, plans and starts one analytical query for `caller`.
+    #[instrument(skip_all, fields(query_id, subject = %caller.claims.subject))]
+    pub async fn sql(&self, caller: &Caller, query: SqlQuery) -> Result<SqlAnswer, HubError> {
         check_read_only_select(&query.sql)?;
         let query_id = uuid::Uuid::new_v4().to_string();
         tracing::Span::current().record("query_id", query_id.as_str());
@@ -90,10 +109,15 @@ impl Hub {
         let regions = self.registry.snapshot();
         let catalog = build_catalog(&regions);
         let context = federated_context(&catalog)?;
+        let resolved = resolved_plan(&context, &query.sql).await?;
+        let access = decide_query(&self.policy, caller, &plan_shape(&resolved), &catalog)?;
+        let restricted = restrict_federated_scans(resolved, caller, &access)?;
+
         let outcomes = Arc::new(Outcomes::new());
+        access.record_refusals(&outcomes);
+        let delegation = Delegation::new(Arc::clone(&self.signer), caller.clone(), query_id.clone(), access.grants());
         let scope = Arc::new(QueryScope {
-            query_id: query_id.clone(),
-            purpose: query.purpose.clone(),
+            delegation,
             clients: regions.iter().map(|region| (region.code.clone(), Arc::clone(&region.client))).collect(),
             outcomes: Arc::clone(&outcomes),
             require_complete: query.require_complete,
@@ -101,7 +125,7 @@ impl Hub {
             excluded: catalog.iter().map(|(name, def)| (name.clone(), def.excluded.clone())).collect::<HashMap<_, _>>(),
         });
 
-        let federated = federated_plan(&context, &query.sql).await?;
+        let federated = federate_plan(&context, restricted)?;
         let state = context.state();
         let planner = DefaultPhysicalPlanner::with_extension_planners(vec![Arc::new(RemotePlanner { scope })]);
         let physical = planner.create_physical_plan(&federated, &state).await.map_err(HubError::Plan)?;
@@ -116,31 +140,44 @@ impl Hub {
         })
     }
 
-    /// Plans a query and returns the federated logical plan, with the SQL each region would
-    /// receive, as text (for tests and diagnostics). Touches no data.
-    pub async fn explain_plan(&self, sql: &str) -> Result<String, HubError> {
+    /// For `caller`, decides and plans a query and returns the federated logical plan, with the
+    /// SQL each region would receive, as text (for tests and diagnostics). Touches no data.
+    pub async fn explain_plan(&self, caller: &Caller, sql: &str) -> Result<String, HubError> {
         check_read_only_select(sql)?;
-        let context = federated_context(&build_catalog(&self.registry.snapshot()))?;
-        Ok(federated_plan(&context, sql).await?.display_indent().to_string())
+        let catalog = build_catalog(&self.registry.snapshot());
+        let context = federated_context(&catalog)?;
+        let resolved = resolved_plan(&context, sql).await?;
+        let access = decide_query(&self.policy, caller, &plan_shape(&resolved), &catalog)?;
+        let restricted = restrict_federated_scans(resolved, caller, &access)?;
+        Ok(federate_plan(&context, restricted)?.display_indent().to_string())
+    }
+
+    /// Policy dry run: for `caller`, what each region would release from each table `sql` reads,
+    /// and which hub policies decided it. Plans the query but touches no data and calls no node.
+    pub async fn explain(&self, caller: &Caller, sql: &str) -> Result<(RequestKind, Vec<RegionExplanation>), HubError> {
+        check_read_only_select(sql)?;
+        let catalog = build_catalog(&self.registry.snapshot());
+        let context = federated_context(&catalog)?;
+        let shape = plan_shape(&resolved_plan(&context, sql).await?);
+        let kind = if shape.aggregate_only { RequestKind::Aggregate } else { RequestKind::Sql };
+        let (principal, purpose) = (caller.principal(), caller.policy_purpose());
+        let mut explanations = Vec::new();
+        for table in &shape.tables {
+            let regions = catalog.get(table).map(|def| def.regions.clone()).unwrap_or_default();
+            explanations.extend(self.policy.explain(&principal, &purpose, kind, std::slice::from_ref(table), &regions));
+        }
+        Ok((kind, explanations))
     }
 }
 
-/// Minimal purpose check: both parts present. Richer checks come with the identity layer.
-fn check_purpose(purpose: &Purpose) -> Result<(), HubError> {
-    if purpose.justification.trim().is_empty() {
-        return Err(HubError::BadRequest("purpose.justification is required".to_owned()));
-    }
-    if purpose.case_reference.trim().is_empty() {
-        return Err(HubError::BadRequest("purpose.case_reference is required".to_owned()));
-    }
-    Ok(())
+/// Plans `sql` read-only into DataFusion's resolved (not yet optimized) plan.
+async fn resolved_plan(context: &SessionContext, sql: &str) -> Result<LogicalPlan, HubError> {
+    Ok(context.sql_with_options(sql, read_only_options()).await.map_err(HubError::Plan)?.into_unoptimized_plan())
 }
 
-/// Plans `sql` read-only, runs DataFusion's optimizer, then the federation rewrite.
-async fn federated_plan(context: &SessionContext, sql: &str) -> Result<LogicalPlan, HubError> {
-    let logical =
-        context.sql_with_options(sql, read_only_options()).await.map_err(HubError::Plan)?.into_unoptimized_plan();
-    let optimized = context.state().optimize(&logical).map_err(HubError::Plan)?;
+/// Runs DataFusion's optimizer over a restricted plan, then the federation rewrite.
+fn federate_plan(context: &SessionContext, plan: LogicalPlan) -> Result<LogicalPlan, HubError> {
+    let optimized = context.state().optimize(&plan).map_err(HubError::Plan)?;
     federate(optimized).map_err(HubError::Plan)
 }
 

@@ -1,5 +1,5 @@
-//! Serving the hub: discovers the regions, then binds the public gRPC service to a listener until
-//! a shutdown future completes.
+//! Serving the hub: discovers the regions, then binds the public gRPC service, behind TLS and the
+//! bearer-token authentication layer, to a listener until a shutdown future completes.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -7,29 +7,54 @@ use std::time::Duration;
 
 use toex_common::ipc::MAX_MESSAGE_BYTES;
 use toex_proto::v1::hub_server::HubServer;
+use toex_security::{AuthLayer, GRPC_HEALTH_PATH_PREFIX, TokenVerifier};
+use toex_tls::{PublicTlsMode, public_server_config_from_files, serve_tls_incoming};
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
+use crate::error::HubError;
 use crate::query::Hub;
 use crate::service::HubService;
 
 /// Serves `hub` on `listener` until `shutdown` resolves, refreshing region catalogues meanwhile.
+/// Every call must carry a bearer token the configured issuers signed.
 pub async fn serve(
     hub: Arc<Hub>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
-) -> Result<(), tonic::transport::Error> {
+) -> Result<(), HubError> {
+    let verifier =
+        TokenVerifier::from_config(&hub.config().auth).map_err(|error| HubError::Setup(format!("auth: {error}")))?;
+    let auth = AuthLayer::new(Arc::new(verifier)).exempt_path_prefix(GRPC_HEALTH_PATH_PREFIX);
+    let public_tls = hub.config().public_tls.clone();
+    let tls_config = match public_tls.mode {
+        PublicTlsMode::Tls => {
+            let (Some(cert), Some(key)) = (&public_tls.cert_file, &public_tls.key_file) else {
+                return Err(HubError::Setup("public_tls.cert_file and public_tls.key_file are required".to_owned()));
+            };
+            Some(
+                public_server_config_from_files(cert, key)
+                    .map_err(|error| HubError::Setup(format!("public_tls: {error}")))?,
+            )
+        }
+        PublicTlsMode::Plaintext => None,
+    };
+
     hub.registry().refresh().await;
     let interval = Duration::from_secs(hub.config().discovery_interval_secs);
     let discovery = hub.registry().spawn_discovery(interval);
     let service = HubServer::new(HubService::new(hub))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
-    let served = Server::builder()
-        .add_service(service)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
-        .await;
+    let router = Server::builder().layer(auth).add_service(service);
+    let served = match tls_config {
+        Some(config) => router.serve_with_incoming_shutdown(serve_tls_incoming(listener, config), shutdown).await,
+        None => {
+            tracing::warn!("dev mode: serving the hub's public endpoint without tls");
+            router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown).await
+        }
+    };
     discovery.abort();
-    served
+    served.map_err(|error| HubError::Setup(format!("transport: {error}")))
 }

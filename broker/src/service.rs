@@ -4,19 +4,23 @@ use std::sync::Arc;
 
 use toex_common::pump::{Chunk, PumpError, RESPONSE_CHANNEL_DEPTH, pump};
 use toex_common::time::rfc3339;
+use toex_policy::RegionExplanation;
 use toex_proto::v1::hub_server;
 use toex_proto::v1::{
-    AnswerSummary, ArrowIpc, RegionInfo, RegionStatus, RegionsRequest, RegionsResponse, SqlRequest, SqlResponse,
-    TableInfo, sql_response,
+    AccessExplanation, AnswerSummary, ArrowIpc, CheckRequest, CheckResponse, ExplainRequest, ExplainResponse,
+    RegionInfo, RegionStatus, RegionsRequest, RegionsResponse, SqlRequest, SqlResponse, TableInfo, sql_response,
 };
+use toex_security::Purpose;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 use tracing::{info, warn};
 
+use crate::caller::Caller;
+use crate::check::CheckQuery;
 use crate::error::HubError;
 use crate::federation::exec::region_failure;
-use crate::outcomes::all_ok;
+use crate::outcomes::complete;
 use crate::query::{Hub, SqlAnswer, SqlQuery};
 
 /// The gRPC face of a [`Hub`].
@@ -44,20 +48,44 @@ impl hub_server::Hub for HubService {
     type SqlStream = ReceiverStream<Result<SqlResponse, Status>>;
 
     async fn sql(&self, request: Request<SqlRequest>) -> Result<Response<Self::SqlStream>, Status> {
+        let claims = toex_security::claims(&request)?;
         let request = request.into_inner();
-        let query = SqlQuery {
-            sql: request.sql,
-            purpose: request.purpose.unwrap_or_default(),
-            require_complete: request.require_complete,
-            max_rows: request.max_rows,
-        };
-        let answer = self.hub.sql(query).await?;
+        let caller = caller(claims, request.purpose.as_ref())?;
+        let query =
+            SqlQuery { sql: request.sql, require_complete: request.require_complete, max_rows: request.max_rows };
+        let answer = self.hub.sql(&caller, query).await?;
         let (sender, receiver) = mpsc::channel(RESPONSE_CHANNEL_DEPTH);
         tokio::spawn(stream_answer(answer, sender));
         Ok(Response::new(ReceiverStream::new(receiver)))
     }
 
-    async fn regions(&self, _request: Request<RegionsRequest>) -> Result<Response<RegionsResponse>, Status> {
+    async fn check(&self, request: Request<CheckRequest>) -> Result<Response<CheckResponse>, Status> {
+        let claims = toex_security::claims(&request)?;
+        let request = request.into_inner();
+        let caller = caller(claims, request.purpose.as_ref())?;
+        let query = CheckQuery { identifiers: request.identifiers, require_complete: request.require_complete };
+        let answer = self.hub.check(&caller, query).await?;
+        Ok(Response::new(CheckResponse {
+            query_id: answer.query_id,
+            results: answer.results,
+            regions: answer.regions,
+            complete: answer.complete,
+        }))
+    }
+
+    async fn explain(&self, request: Request<ExplainRequest>) -> Result<Response<ExplainResponse>, Status> {
+        let claims = toex_security::claims(&request)?;
+        let request = request.into_inner();
+        let caller = caller(claims, request.purpose.as_ref())?;
+        let (kind, explanations) = self.hub.explain(&caller, &request.sql).await?;
+        Ok(Response::new(ExplainResponse {
+            request_kind: kind.as_str().to_owned(),
+            explanations: explanations.into_iter().map(explanation_message).collect(),
+        }))
+    }
+
+    async fn regions(&self, request: Request<RegionsRequest>) -> Result<Response<RegionsResponse>, Status> {
+        toex_security::claims(&request)?;
         let regions = self
             .hub
             .registry()
@@ -89,6 +117,36 @@ impl hub_server::Hub for HubService {
     }
 }
 
+/// The verified caller with a validated purpose; a missing or poor purpose is `INVALID_ARGUMENT`
+/// and nothing is planned or fanned out.
+fn caller(
+    claims: Arc<toex_security::VerifiedClaims>,
+    purpose: Option<&toex_proto::v1::Purpose>,
+) -> Result<Caller, Status> {
+    let Some(purpose) = purpose else {
+        return Err(HubError::BadRequest("purpose is required: a justification and a case reference".to_owned()).into());
+    };
+    let purpose = Purpose::parse(&purpose.justification, &purpose.case_reference)
+        .map_err(|error| HubError::BadRequest(error.to_string()))?;
+    Ok(Caller { claims, purpose })
+}
+
+fn explanation_message(explanation: RegionExplanation) -> AccessExplanation {
+    let toex_policy::HandlingCRule::OwningRegionOnly { home_region } = &explanation.handling_c;
+    AccessExplanation {
+        region: explanation.region,
+        table: explanation.table,
+        access: explanation.access.as_str().to_owned(),
+        reasons: explanation.reasons,
+        max_classification: explanation.max_classification.map(|level| level.as_str().to_owned()).unwrap_or_default(),
+        handling_c: format!(
+            "handling code C records are released in full only to their owning region ({}); elsewhere they count as hits with their conditions",
+            if home_region.is_empty() { "you have no home region" } else { home_region.as_str() }
+        ),
+        masked_columns: explanation.masked_columns,
+    }
+}
+
 /// Streams an answer to the caller, then its summary (or the status that replaces it).
 async fn stream_answer(answer: SqlAnswer, sender: mpsc::Sender<Result<SqlResponse, Status>>) {
     let SqlAnswer { query_id, stream, outcomes, row_cap, require_complete } = answer;
@@ -103,7 +161,7 @@ async fn stream_answer(answer: SqlAnswer, sender: mpsc::Sender<Result<SqlRespons
             warn!(query_id = %query_id, "query failed");
             let status: Status = match region_failure(&error) {
                 Some(failure) => HubError::Incomplete(failure.to_string()).into(),
-                None if require_complete && !all_ok(&regions) => {
+                None if require_complete && !complete(&regions) => {
                     HubError::Incomplete("a region did not answer and a complete answer was required".to_owned()).into()
                 }
                 None => HubError::Execution(error).into(),
@@ -122,14 +180,14 @@ async fn stream_answer(answer: SqlAnswer, sender: mpsc::Sender<Result<SqlRespons
                     })
                     .collect();
                 Err(HubError::Incomplete(format!("no region answered ({})", failed.join("; "))).into())
-            } else if require_complete && !all_ok(&regions) {
+            } else if require_complete && !complete(&regions) {
                 Err(HubError::Incomplete("a region did not answer and a complete answer was required".to_owned())
                     .into())
             } else {
-                info!(query_id = %query_id, rows = outcome.rows, complete = all_ok(&regions), "query answered");
+                info!(query_id = %query_id, rows = outcome.rows, complete = complete(&regions), "query answered");
                 let summary = AnswerSummary {
                     query_id,
-                    complete: all_ok(&regions),
+                    complete: complete(&regions),
                     regions,
                     rows: outcome.rows,
                     truncated: outcome.truncated,

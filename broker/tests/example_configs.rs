@@ -7,5 +7,6 @@ fn the_example_hub_config_loads() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/config/hub.toml");
     let config = HubConfig::load(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
     assert_eq!(config.regions.len(), 10);
-    assert!(config.regions.iter().all(|region| region.endpoint.starts_with("http://")));
+    assert!(config.regions.iter().all(|region| region.endpoint.starts_with("https://")));
+    assert!(!config.dev_mode, "the example is a production configuration");
 }

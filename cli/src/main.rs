@@ -47,6 +47,16 @@ enum Command {
     /// Import real data into regions' tables.
     #[command(subcommand)]
     Import(commands::import::ImportCommand),
+    /// Hit/no-hit for identifiers in every region: counts, contact points, handling conditions.
+    Check(commands::check::CheckArgs),
+    /// Policy dry run: what each region would release to you for a query, and why.
+    Explain(commands::explain::ExplainArgs),
+    /// Write a development PKI: a federation CA, hub and node certificates (not for production).
+    Certs(commands::credentials::CertsArgs),
+    /// Write development keys: the dev token issuer and the hub's delegation keys.
+    Keys(commands::credentials::KeysArgs),
+    /// Mint a development access token (from `toex keys` or the demo's keys).
+    Token(commands::credentials::TokenArgs),
     /// List the federation's regions with health, freshness and row counts.
     Regions {
         #[command(flatten)]
@@ -75,6 +85,11 @@ fn main() -> ExitCode {
             Command::Hub { config } => commands::serve::hub(&config).await,
             Command::GenData(args) => commands::gen_data::run(&args),
             Command::Sql(args) => commands::sql::run(args).await,
+            Command::Check(args) => commands::check::run(args).await,
+            Command::Explain(args) => commands::explain::run(args).await,
+            Command::Certs(args) => commands::credentials::certs(&args),
+            Command::Keys(args) => commands::credentials::keys(&args),
+            Command::Token(args) => commands::credentials::token(&args),
             Command::Import(command) => commands::import::run(&command),
             Command::Regions { hub, format } => commands::regions::run(&hub, format).await,
         }

@@ -6,7 +6,7 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use arrow::util::pretty::pretty_format_batches;
 use clap::ValueEnum;
-use toex_proto::v1::{AnswerSummary, RegionStatus};
+use toex_proto::v1::{AnswerSummary, RegionOutcome, RegionStatus};
 
 use crate::client::AnswerSink;
 
@@ -99,21 +99,25 @@ impl AnswerSink for CsvSink {
 
 /// Prints what each region did, and whether the answer is complete, to stderr.
 pub fn print_summary(summary: &AnswerSummary) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(
-        err,
+    eprintln!(
         "query {}: {} rows{}",
         summary.query_id,
         summary.rows,
         if summary.truncated { " (truncated at the row cap)" } else { "" }
     );
-    for region in &summary.regions {
+    print_outcomes(&summary.regions, summary.complete);
+}
+
+/// Prints the region-by-region account of an answer and whether it is complete, on stderr.
+pub fn print_outcomes(regions: &[RegionOutcome], complete: bool) {
+    let mut err = std::io::stderr().lock();
+    for region in regions {
         let status = RegionStatus::try_from(region.status).unwrap_or(RegionStatus::Unspecified);
         let label = status.as_str_name().trim_start_matches("REGION_STATUS_");
         let detail = if region.detail.is_empty() { String::new() } else { format!("  {}", region.detail) };
         let _ = writeln!(err, "  {:<8} {:<12} {:>8} rows{detail}", region.region, label, region.rows);
     }
-    let verdict = if summary.complete {
+    let verdict = if complete {
         "complete: every region in scope answered"
     } else {
         "PARTIAL: some regions did not answer; absence of a result is NOT a \"no trace\""

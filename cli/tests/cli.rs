@@ -3,15 +3,24 @@
 use std::process::{Command, Output};
 
 use toex_tests::Federation;
+use toex_tests::baseline::{centralised_context, run as baseline_run};
 use toex_tests::federation::generate_regions;
 
 fn toex(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_toex"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .env_remove("TOEX_HUB")
-        .output()
-        .expect("the toex binary runs")
+    toex_with(args, &[])
+}
+
+/// Runs the binary with extra environment variables (a token goes in `TOEX_TOKEN`, never argv).
+fn toex_with(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_toex"));
+    command.args(args).env("RUST_LOG", "warn");
+    for variable in ["TOEX_HUB", "TOEX_TOKEN", "TOEX_CA", "TOEX_JUSTIFICATION", "TOEX_CASE"] {
+        command.env_remove(variable);
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("the toex binary runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -42,13 +51,15 @@ async fn sql_exit_codes_say_complete_partial_or_caller_error() -> anyhow::Result
     generate_regions(data.path(), &["ERSOU", "SEROCU"], 200, 3)?;
     let mut federation = Federation::start(data.path(), &["ERSOU", "SEROCU"]).await?;
     let hub = federation.hub_url.clone();
+    let ca = federation.security.pki.ca.cert.display().to_string();
+    let token = federation.national_token.clone();
     let purpose = ["--justification", "Checking exit codes in a test", "--case", "OP-TEST-0002"];
     let run = |query: &'static str, format: &'static str| {
-        let hub = hub.clone();
+        let (hub, ca, token) = (hub.clone(), ca.clone(), token.clone());
         tokio::task::spawn_blocking(move || {
-            let mut args = vec!["sql", query, "--hub", hub.as_str(), "--format", format];
+            let mut args = vec!["sql", query, "--hub", hub.as_str(), "--ca", ca.as_str(), "--format", format];
             args.extend(purpose);
-            toex(&args)
+            toex_with(&args, &[("TOEX_TOKEN", token.as_str())])
         })
     };
 
@@ -58,7 +69,23 @@ async fn sql_exit_codes_say_complete_partial_or_caller_error() -> anyhow::Result
         text(&complete.stdout).lines().map(|line| serde_json::from_str(line).expect("NDJSON")).collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["region"], "ERSOU");
-    assert_eq!(lines[0]["n"], 200);
+    let baseline = centralised_context(data.path(), &federation.regions).await?;
+    let visible =
+        baseline_run(&baseline, "SELECT count(*) FROM persons WHERE region = 'ERSOU' AND handling_code = 'P'").await?;
+    let expected = arrow::array::cast::as_primitive_array::<arrow::datatypes::Int64Type>(visible[0].column(0)).value(0);
+    assert_eq!(lines[0]["n"], expected, "a national analyst counts every record except other regions' C records");
+
+    let no_token = tokio::task::spawn_blocking({
+        let (hub, ca) = (hub.clone(), ca.clone());
+        move || {
+            let mut args = vec!["sql", "SELECT 1", "--hub", hub.as_str(), "--ca", ca.as_str()];
+            args.extend(purpose);
+            toex_with(&args, &[("TOEX_TOKEN", "not-a-token")])
+        }
+    })
+    .await?;
+    assert_eq!(no_token.status.code(), Some(2), "{}", text(&no_token.stderr));
+    assert!(text(&no_token.stderr).contains("missing, invalid or expired credentials"), "{}", text(&no_token.stderr));
 
     let refused = run("DROP TABLE persons", "table").await?;
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));

@@ -3,10 +3,12 @@
 
 pub mod cdm;
 pub mod config_file;
+pub mod identifiers;
 pub mod ipc;
 pub mod markings;
 pub mod pump;
 pub mod regions;
 pub mod session;
+pub mod signed_request;
 pub mod sql_guard;
 pub mod time;

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 pub use toex_common::config_file::ConfigError;
 use toex_common::config_file::{invalid, read_toml};
+use toex_policy::PolicyFiles;
+use toex_tls::LinkTlsConfig;
 
 /// Everything a node needs to serve its region.
 #[derive(Debug, Clone, Deserialize)]
@@ -26,6 +28,16 @@ pub struct NodeConfig {
     /// Query limits.
     #[serde(default)]
     pub limits: NodeLimits,
+    /// Development only: permits a plaintext or server-only link to the hub. Never in production.
+    #[serde(default)]
+    pub dev_mode: bool,
+    /// Mutual TLS towards the hub: the federation CA and this node's certificate and key.
+    pub tls: LinkTlsConfig,
+    /// The hub's delegation public key (PEM): every data request must carry a token it signed.
+    pub hub_delegation_key_file: PathBuf,
+    /// The node's own Cedar policy (dual key); the shipped default node policy when absent.
+    #[serde(default)]
+    pub policy: Option<PolicyFiles>,
 }
 
 /// An extra dataset: a CSV or Parquet file (or directory of them) exposed as a table.
@@ -106,6 +118,17 @@ impl NodeConfig {
         if self.data_dir.is_relative() {
             self.data_dir = base.join(&self.data_dir);
         }
+        if self.hub_delegation_key_file.is_relative() {
+            self.hub_delegation_key_file = base.join(&self.hub_delegation_key_file);
+        }
+        for file in [&mut self.tls.ca_file, &mut self.tls.cert_file, &mut self.tls.key_file].into_iter().flatten() {
+            if file.is_relative() {
+                *file = base.join(&*file);
+            }
+        }
+        if let Some(policy) = &mut self.policy {
+            policy.resolve_paths(base);
+        }
         for dataset in &mut self.datasets {
             if dataset.path.is_relative() {
                 dataset.path = base.join(&dataset.path);
@@ -117,6 +140,13 @@ impl NodeConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         if toex_common::regions::region_by_code(&self.region).is_none() {
             return Err(invalid("region", format!("unknown region code {:?}", self.region)));
+        }
+        self.tls.validate_at("tls", self.dev_mode).map_err(|error| invalid("tls", error.to_string()))?;
+        if self.hub_delegation_key_file.as_os_str().is_empty() {
+            return Err(invalid("hub_delegation_key_file", "the hub's delegation public key is required"));
+        }
+        if self.policy.as_ref().is_some_and(|policy| policy.policy_files.is_empty()) {
+            return Err(invalid("policy.policy_files", "list at least one Cedar policy file, or drop [policy]"));
         }
         if self.limits.max_rows_per_query == 0 {
             return Err(invalid("limits.max_rows_per_query", "must be at least 1"));
@@ -180,7 +210,9 @@ mod tests {
         Ok(config)
     }
 
-    const BASE: &str = "region = \"NWROCU\"\nlisten = \"127.0.0.1:0\"\ndata_dir = \"data\"\n";
+    const BASE: &str = "region = \"NWROCU\"\nlisten = \"127.0.0.1:0\"\ndata_dir = \"data\"\n\
+        hub_delegation_key_file = \"keys/delegation-public-key.pem\"\n\
+        tls = { ca_file = \"ca.pem\", cert_file = \"n.pem\", key_file = \"n.key\" }\n";
 
     #[test]
     fn minimal_config_loads_with_defaults() {
@@ -193,7 +225,7 @@ mod tests {
     fn errors_name_the_key() {
         let unknown = parse(&format!("{BASE}colour = \"blue\"\n")).unwrap_err().to_string();
         assert!(unknown.contains("colour"), "{unknown}");
-        let region = parse("region = \"MARS\"\nlisten = \"127.0.0.1:0\"\ndata_dir = \"d\"\n").unwrap_err();
+        let region = parse(&BASE.replace("NWROCU", "MARS")).unwrap_err();
         assert!(region.to_string().starts_with("region:"), "{region}");
         let dataset = format!(
             "{BASE}[[datasets]]\nname = \"stats\"\npath = \"s.csv\"\nformat = \"csv\"\n\
@@ -206,5 +238,17 @@ mod tests {
              [datasets.default_markings]\nclassification = \"OFFICIAL\"\nhandling_code = \"P\"\n"
         );
         assert!(parse(&clash).unwrap_err().to_string().contains("common-data-model"));
+    }
+
+    #[test]
+    fn an_insecure_link_refuses_to_start_outside_dev_mode() {
+        let plaintext = BASE.replace("tls = { ca_file", "tls = { mode = \"plaintext\", ca_file");
+        let message = parse(&plaintext).unwrap_err().to_string();
+        assert!(message.contains("tls.mode = \"plaintext\""), "{message}");
+        parse(&format!("dev_mode = true\n{plaintext}")).unwrap();
+        let no_ca = BASE.replace("ca_file = \"ca.pem\", ", "");
+        assert!(parse(&no_ca).unwrap_err().to_string().contains("tls.ca_file is required"));
+        let no_key = BASE.replace("hub_delegation_key_file = \"keys/delegation-public-key.pem\"\n", "");
+        assert!(parse(&no_key).unwrap_err().to_string().contains("hub_delegation_key_file"));
     }
 }

@@ -3,12 +3,21 @@
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
+use std::collections::BTreeMap;
+
+use arrow::array::{Array, StringArray};
+use datafusion::logical_expr::{col, lit};
 use datafusion::physical_plan::SendableRecordBatchStream;
+use toex_common::cdm::HANDLING_CONDITIONS;
+use toex_common::identifiers::identifier_column;
 use toex_common::sql_guard::{check_read_only_select, read_only_options};
+use toex_policy::{RequestKind, hit_filter, plan_shape, restrict_scans};
+use toex_proto::v1::{Identifier, IdentifierKind, NodeHit};
 
 use crate::config::NodeConfig;
 use crate::datasets::{self, LoadedTable, RegionData};
 use crate::error::NodeError;
+use crate::guard::{Delegated, NodeGuard};
 
 /// What the node offers, as reported to the hub.
 #[derive(Debug, Clone)]
@@ -23,13 +32,42 @@ pub struct Catalog {
 pub struct NodeEngine {
     config: NodeConfig,
     data: RwLock<Arc<RegionData>>,
+    guard: NodeGuard,
+    data_requests: std::sync::atomic::AtomicU64,
 }
 
 impl NodeEngine {
     /// Loads the region's data as the configuration describes.
+    /// Loads the region's data and its security: the hub's delegation key and the node's own
+    /// policy. Refuses to open when either is missing or invalid.
     pub async fn open(config: NodeConfig) -> Result<Self, NodeError> {
+        let policy = match &config.policy {
+            Some(files) => NodeGuard::policy_from(&config.region, files)?,
+            None => NodeGuard::default_policy(&config.region)?,
+        };
+        let guard = NodeGuard::from_files(&config.region, &config.hub_delegation_key_file, policy)?;
         let data = datasets::load(&config).await?;
-        Ok(Self { config, data: RwLock::new(Arc::new(data)) })
+        Ok(Self {
+            config,
+            data: RwLock::new(Arc::new(data)),
+            guard,
+            data_requests: std::sync::atomic::AtomicU64::new(0),
+        })
+    }
+
+    /// Counts a data request (execute or check) arriving, before any check of it.
+    pub fn note_data_request(&self) {
+        self.data_requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many data requests have arrived since start, refused ones included.
+    pub fn data_requests(&self) -> u64 {
+        self.data_requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The delegation and policy checks this node applies.
+    pub fn guard(&self) -> &NodeGuard {
+        &self.guard
     }
 
     /// The region this node serves.
@@ -65,12 +103,63 @@ impl NodeEngine {
         }
     }
 
-    /// Checks and plans one read-only SELECT and starts executing it.
-    pub async fn execute(&self, sql: &str) -> Result<SendableRecordBatchStream, NodeError> {
+    /// Checks and plans one read-only SELECT for `caller` and starts executing it. Every table
+    /// the resolved plan reads is decided by the node's own policy (narrowed by the hub's grant)
+    /// and read through its row and column rules, so nothing above a scan sees a hidden row.
+    pub async fn execute(&self, sql: &str, caller: &Delegated) -> Result<SendableRecordBatchStream, NodeError> {
         check_read_only_select(sql)?;
         let data = self.snapshot();
         let frame = data.context.sql_with_options(sql, read_only_options()).await.map_err(NodeError::Plan)?;
+        let plan = frame.into_unoptimized_plan();
+        let shape = plan_shape(&plan);
+        let kind = if shape.aggregate_only { RequestKind::Aggregate } else { RequestKind::Sql };
+        let mut rules = BTreeMap::new();
+        for table in &shape.tables {
+            let decided = self.guard.table_access(caller, table, kind);
+            if !decided.access.releases_rows() {
+                return Err(NodeError::Denied(format!(
+                    "{} does not release table {table} to this caller for a {} request ({})",
+                    self.config.region,
+                    kind.as_str(),
+                    decided.access.as_str()
+                )));
+            }
+            rules.insert(table.clone(), self.guard.rules(caller, table, decided.access));
+        }
+        let restricted = restrict_scans(plan, &rules)?;
+        let frame = data.context.execute_logical_plan(restricted).await.map_err(NodeError::Plan)?;
         frame.execute_stream().await.map_err(NodeError::Execution)
+    }
+
+    /// Hit/no-hit for each identifier: how many rows `caller` may count and their handling
+    /// conditions. Rows above clearance, or owned by another region, are not counted.
+    pub async fn check(&self, identifiers: &[Identifier], caller: &Delegated) -> Result<Vec<NodeHit>, NodeError> {
+        let data = self.snapshot();
+        let mut hits = Vec::with_capacity(identifiers.len());
+        for identifier in identifiers {
+            let kind = IdentifierKind::try_from(identifier.kind).unwrap_or(IdentifierKind::Unspecified);
+            let Some(location) = identifier_column(kind) else {
+                return Err(NodeError::BadRequest("identifier kind is not specified".to_owned()));
+            };
+            let decided = self.guard.table_access(caller, location.table, RequestKind::Check);
+            if decided.access == toex_policy::Access::Denied {
+                hits.push(NodeHit { count: 0, handling_conditions: Vec::new(), denied: true });
+                continue;
+            }
+            let rules = self.guard.rules(caller, location.table, decided.access);
+            let matching = data
+                .context
+                .table(location.table)
+                .await
+                .map_err(NodeError::Plan)?
+                .filter(hit_filter(&rules))
+                .and_then(|frame| frame.filter(col(location.column).eq(lit(identifier.value.as_str()))))
+                .and_then(|frame| frame.select(vec![col(HANDLING_CONDITIONS)]))
+                .map_err(NodeError::Plan)?;
+            let batches = matching.collect().await.map_err(NodeError::Execution)?;
+            hits.push(count_hits(&batches));
+        }
+        Ok(hits)
     }
 
     /// The cap on rows one query may return.
@@ -78,4 +167,20 @@ impl NodeEngine {
         let cap = self.config.limits.max_rows_per_query;
         if requested == 0 { cap } else { requested.min(cap) }
     }
+}
+
+/// Counts the matching rows and collects their distinct handling conditions, in sorted order.
+fn count_hits(batches: &[arrow::array::RecordBatch]) -> NodeHit {
+    let mut conditions = std::collections::BTreeSet::new();
+    let mut count = 0_u64;
+    for batch in batches {
+        count += batch.num_rows() as u64;
+        let Some(column) = batch.column(0).as_any().downcast_ref::<StringArray>() else { continue };
+        for row in 0..column.len() {
+            if column.is_valid(row) {
+                conditions.insert(column.value(row).to_owned());
+            }
+        }
+    }
+    NodeHit { count, handling_conditions: conditions.into_iter().collect(), denied: false }
 }

@@ -27,6 +27,18 @@ pub enum NodeError {
     /// Building Arrow data failed.
     #[error("building data failed: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
+    /// The request carries no valid delegation token from the hub.
+    #[error("missing, invalid or expired delegation")]
+    Unauthenticated,
+    /// The node's own policy, or the hub's grant, refuses the request.
+    #[error("{0}")]
+    Denied(String),
+    /// Row and column rules could not be compiled into the plan.
+    #[error("cannot apply access rules: {0}")]
+    Rules(#[from] toex_policy::RulePlanError),
+    /// Security material or policy could not be loaded at start-up.
+    #[error("{0}")]
+    Setup(String),
 }
 
 fn is_resource_limit(error: &DataFusionError) -> bool {
@@ -47,6 +59,10 @@ impl From<NodeError> for tonic::Status {
             NodeError::Schema(_) => tonic::Status::failed_precondition(message),
             NodeError::Load(_) => tonic::Status::unavailable(message),
             NodeError::Arrow(_) => tonic::Status::internal(message),
+            NodeError::Unauthenticated => tonic::Status::unauthenticated(message),
+            NodeError::Denied(_) => tonic::Status::permission_denied(message),
+            NodeError::Rules(_) => tonic::Status::internal(message),
+            NodeError::Setup(_) => tonic::Status::internal(message),
         }
     }
 }

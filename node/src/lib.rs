@@ -8,6 +8,7 @@ pub mod config;
 pub mod datasets;
 pub mod engine;
 pub mod error;
+pub mod guard;
 pub mod server;
 pub mod service;
 

@@ -1,28 +1,66 @@
-//! Serving a node: binds the gRPC service to a listener until a shutdown future completes.
+//! Serving a node: builds the transport the configuration asks for (mutual TLS that accepts only
+//! the hub's certificate identity, or plaintext in dev mode) and binds the gRPC service to a
+//! listener until a shutdown future completes.
 
 use std::future::Future;
 use std::sync::Arc;
 
 use toex_common::ipc::MAX_MESSAGE_BYTES;
 use toex_proto::v1::node_server::NodeServer;
+use toex_tls::{LinkTlsMode, node_server_config_from_files, serve_tls_incoming_with_limits};
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 
 use crate::engine::NodeEngine;
+use crate::error::NodeError;
 use crate::service::NodeService;
+
+/// Why a node stopped serving.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The TLS configuration could not be loaded.
+    #[error("tls: {0}")]
+    Tls(String),
+    /// The transport failed.
+    #[error(transparent)]
+    Transport(#[from] tonic::transport::Error),
+}
+
+impl From<ServeError> for NodeError {
+    fn from(error: ServeError) -> Self {
+        NodeError::Setup(error.to_string())
+    }
+}
 
 /// Serves `engine` on `listener` until `shutdown` resolves, then drains in-flight calls.
 pub async fn serve(
     engine: Arc<NodeEngine>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
-) -> Result<(), tonic::transport::Error> {
+) -> Result<(), ServeError> {
+    let tls = engine.config().tls.clone();
     let service = NodeServer::new(NodeService::new(engine))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
-    Server::builder()
-        .add_service(service)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
-        .await
+    let router = Server::builder().add_service(service);
+    match tls.mode {
+        LinkTlsMode::Mtls => {
+            let (Some(ca), Some(cert), Some(key)) = (&tls.ca_file, &tls.cert_file, &tls.key_file) else {
+                return Err(ServeError::Tls("tls.ca_file, tls.cert_file and tls.key_file are required".to_owned()));
+            };
+            let config =
+                node_server_config_from_files(ca, cert, key).map_err(|error| ServeError::Tls(error.to_string()))?;
+            let incoming = serve_tls_incoming_with_limits(listener, config, tls.incoming_limits());
+            Ok(router.serve_with_incoming_shutdown(incoming, shutdown).await?)
+        }
+        // Validation refuses plaintext outside dev mode.
+        LinkTlsMode::Plaintext => {
+            tracing::warn!("dev mode: serving the node without tls");
+            Ok(router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown).await?)
+        }
+        LinkTlsMode::ServerOnly => {
+            Err(ServeError::Tls("tls.mode = \"server_only\" is not supported by a node: use \"mtls\"".to_owned()))
+        }
+    }
 }

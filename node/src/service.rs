@@ -4,10 +4,12 @@ use std::sync::Arc;
 
 use toex_common::ipc::schema_to_bytes;
 use toex_common::pump::{Chunk, PumpError, RESPONSE_CHANNEL_DEPTH, pump};
+use toex_common::signed_request::SignedRequest;
 use toex_common::time::rfc3339;
 use toex_proto::v1::node_server::Node;
 use toex_proto::v1::{
-    CatalogRequest, CatalogResponse, ExecuteRequest, ExecuteResponse, ExecuteSummary, TableInfo, execute_response,
+    CatalogRequest, CatalogResponse, ExecuteRequest, ExecuteResponse, ExecuteSummary, NodeCheckRequest,
+    NodeCheckResponse, TableInfo, execute_response,
 };
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -16,6 +18,7 @@ use tracing::{info, warn};
 
 use crate::engine::NodeEngine;
 use crate::error::NodeError;
+use crate::guard::Delegated;
 
 /// The gRPC face of a [`NodeEngine`].
 #[derive(Clone)]
@@ -66,10 +69,8 @@ impl Node for NodeService {
 
     async fn execute(&self, request: Request<ExecuteRequest>) -> Result<Response<Self::ExecuteStream>, Status> {
         let request = request.into_inner();
-        if request.query_id.is_empty() {
-            return Err(NodeError::BadRequest("query_id is required".to_owned()).into());
-        }
-        let stream = self.engine.execute(&request.sql).await.inspect_err(|error| {
+        let caller = self.delegated(&request, &request.query_id)?;
+        let stream = self.engine.execute(&request.sql, &caller).await.inspect_err(|error| {
             warn!(query_id = %request.query_id, kind = error_kind(error), "query refused");
         })?;
         let max_rows = self.engine.max_rows(request.max_rows);
@@ -97,6 +98,27 @@ impl Node for NodeService {
         });
         Ok(Response::new(ReceiverStream::new(receiver)))
     }
+
+    async fn check(&self, request: Request<NodeCheckRequest>) -> Result<Response<NodeCheckResponse>, Status> {
+        let request = request.into_inner();
+        let caller = self.delegated(&request, &request.query_id)?;
+        let hits = self.engine.check(&request.identifiers, &caller).await.inspect_err(|error| {
+            warn!(query_id = %request.query_id, kind = error_kind(error), "check refused");
+        })?;
+        info!(query_id = %request.query_id, identifiers = hits.len(), "check answered");
+        Ok(Response::new(NodeCheckResponse { hits }))
+    }
+}
+
+impl NodeService {
+    /// Verifies the delegation token a request carries; nothing is planned without one.
+    fn delegated(&self, request: &impl SignedRequest, query_id: &str) -> Result<Delegated, NodeError> {
+        self.engine.note_data_request();
+        if query_id.is_empty() {
+            return Err(NodeError::BadRequest("query_id is required".to_owned()));
+        }
+        self.engine.guard().verify(request.delegation_token(), &request.signed_bytes(), query_id)
+    }
 }
 
 /// A short label for logs; never the message, which may quote the query.
@@ -109,5 +131,9 @@ fn error_kind(error: &NodeError) -> &'static str {
         NodeError::Schema(_) => "schema",
         NodeError::Load(_) => "load",
         NodeError::Arrow(_) => "arrow",
+        NodeError::Unauthenticated => "unauthenticated",
+        NodeError::Denied(_) => "denied",
+        NodeError::Rules(_) => "rules",
+        NodeError::Setup(_) => "setup",
     }
 }

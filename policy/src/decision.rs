@@ -60,6 +60,29 @@ impl Access {
             Self::Records => "RECORDS",
         }
     }
+
+    /// Reads a name written by [`Access::as_str`]; anything else is `Denied` (fail closed).
+    pub fn from_name(name: &str) -> Self {
+        [Self::Records, Self::AggregatesOnly, Self::HitsOnly]
+            .into_iter()
+            .find(|access| access.as_str() == name)
+            .unwrap_or(Self::Denied)
+    }
+
+    /// Dual key: what is released when two parties each allow up to their access. Hits and
+    /// aggregates do not contain each other, so their combination releases nothing.
+    pub fn narrower(self, other: Self) -> Self {
+        match (self, other) {
+            (Self::Records, narrower) | (narrower, Self::Records) => narrower,
+            (same, again) if same == again => same,
+            _ => Self::Denied,
+        }
+    }
+
+    /// True when record content (or aggregates over it) flows from the region.
+    pub fn releases_rows(self) -> bool {
+        matches!(self, Self::Records | Self::AggregatesOnly)
+    }
 }
 
 /// One Cedar authorization of one action by one policy engine.
@@ -214,6 +237,20 @@ mod tests {
         );
         let wider_node = decision("node", RequestKind::Aggregate, [true, true, true]);
         assert_eq!(combine(&hub, &wider_node).access, Access::AggregatesOnly);
+    }
+
+    #[test]
+    fn narrower_never_widens() {
+        use Access::{AggregatesOnly, Denied, HitsOnly, Records};
+        let all = [Denied, HitsOnly, AggregatesOnly, Records];
+        for first in all {
+            assert_eq!(first.narrower(Records), first);
+            assert_eq!(Records.narrower(first), first);
+            assert_eq!(first.narrower(Denied), Denied);
+            assert_eq!(Access::from_name(first.as_str()), first);
+        }
+        assert_eq!(HitsOnly.narrower(AggregatesOnly), Denied);
+        assert_eq!(Access::from_name("EVERYTHING"), Denied);
     }
 
     #[test]

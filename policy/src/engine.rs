@@ -165,3 +165,37 @@ impl PolicyEngine {
 pub fn node_label(region: &str) -> String {
     format!("node {region}")
 }
+
+/// Where a deployment's own Cedar schema and policies live (`[policy]` in hub.toml and
+/// node.toml). Absent, the shipped defaults apply.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFiles {
+    /// The Cedar schema; the shipped schema when absent.
+    #[serde(default)]
+    pub schema_file: Option<PathBuf>,
+    /// One or more Cedar policy files, validated against the schema at start-up.
+    pub policy_files: Vec<PathBuf>,
+}
+
+impl PolicyFiles {
+    /// Resolves relative paths against `base` (the configuration file's directory).
+    pub fn resolve_paths(&mut self, base: &Path) {
+        if let Some(schema) = self.schema_file.as_mut().filter(|path| path.is_relative()) {
+            *schema = base.join(&*schema);
+        }
+        for policy in self.policy_files.iter_mut().filter(|path| path.is_relative()) {
+            *policy = base.join(&*policy);
+        }
+    }
+
+    /// Builds the engine these files describe.
+    pub fn engine(&self, label: impl Into<String>) -> Result<PolicyEngine, PolicyLoadError> {
+        let schema = match &self.schema_file {
+            Some(path) => PolicyText::read(path)?,
+            None => PolicyText::default_schema(),
+        };
+        let policies = self.policy_files.iter().map(|path| PolicyText::read(path)).collect::<Result<Vec<_>, _>>()?;
+        PolicyEngine::new(label, &schema, &policies)
+    }
+}

@@ -10,14 +10,24 @@ pub mod entities;
 pub mod explain;
 pub mod load;
 pub mod plan;
+pub mod principal;
 pub mod request;
 pub mod roles;
 pub mod rows;
+pub mod scope;
 
 pub use decision::{Access, Decision, Evaluation, PolicyAction, combine};
-pub use engine::{HUB_LABEL, PolicyEngine, node_label};
+pub use engine::{HUB_LABEL, PolicyEngine, PolicyFiles, node_label};
 pub use explain::RegionExplanation;
 pub use load::{PolicyLoadError, PolicyText};
-pub use plan::{RulePlanError, hit_filter, masked_projection, restrict_plan, row_filter};
+pub use plan::{
+    RulePlanError, federated_row_filter, hit_filter, masked_projection, restrict_federated_plan, restrict_plan,
+    row_filter,
+};
+pub use principal::{clearance_classification, policy_purpose, principal_from_claims, principal_from_delegation};
 pub use request::{Principal, Purpose, Request, RequestKind, clearance_level};
-pub use rows::{ColumnMask, DEFAULT_COLUMN_MASKS, HandlingCRule, RowMarkings, RowRules, Visibility, row_visibility};
+pub use rows::{
+    AGGREGATE_ONLY_MASKS, ColumnMask, DEFAULT_COLUMN_MASKS, HandlingCRule, RowMarkings, RowRules, Visibility,
+    row_visibility,
+};
+pub use scope::{PlanShape, plan_shape, restrict_scans, restrict_scans_with};

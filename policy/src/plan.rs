@@ -3,11 +3,10 @@
 //! rows: threat 46, INV-7), and a projection that replaces masked columns with typed NULLs.
 //! These are exactly the rules of `RowRules::visibility`, expressed as plan expressions.
 
-use datafusion::arrow::datatypes::Schema;
-use datafusion::common::ScalarValue;
+use datafusion::common::{Column, DFSchema, ScalarValue};
 use datafusion::error::DataFusionError;
 use datafusion::functions::regex::expr_fn::regexp_like;
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, ident, lit};
+use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, cast, ident, lit};
 use toex_common::cdm::{CLASSIFICATION, HANDLING_CODE, HANDLING_CONDITIONS, REGION};
 use toex_common::markings::HandlingCode;
 
@@ -45,8 +44,18 @@ pub enum RulePlanError {
 /// handling code P, or C with conditions when the principal's home region owns the row. `false`
 /// for `HitsOnly`, `Denied` and a principal without clearance.
 pub fn row_filter(rules: &RowRules) -> Expr {
+    release_filter(rules, Some(rules.region.as_str()))
+}
+
+/// [`row_filter`] without the check that the rules' region owns the row: the hub's part of the
+/// dual key, sent with the same SQL to every region (each node adds the ownership check).
+pub fn federated_row_filter(rules: &RowRules) -> Expr {
+    release_filter(rules, None)
+}
+
+fn release_filter(rules: &RowRules, owner: Option<&str>) -> Expr {
     match rules.access {
-        Access::Records | Access::AggregatesOnly => hittable_rows(rules).and(releasable_handling(rules)),
+        Access::Records | Access::AggregatesOnly => hittable_rows(rules, owner).and(releasable_handling(rules)),
         Access::HitsOnly | Access::Denied => lit(false),
     }
 }
@@ -56,27 +65,30 @@ pub fn row_filter(rules: &RowRules) -> Expr {
 /// release nothing); under `AggregatesOnly` the same rows as [`row_filter`]; `false` when denied.
 pub fn hit_filter(rules: &RowRules) -> Expr {
     match rules.access {
-        Access::Records | Access::HitsOnly => hittable_rows(rules),
+        Access::Records | Access::HitsOnly => hittable_rows(rules, Some(rules.region.as_str())),
         Access::AggregatesOnly => row_filter(rules),
         Access::Denied => lit(false),
     }
 }
 
-/// Rows with valid markings at or below clearance owned by the rules' region.
-fn hittable_rows(rules: &RowRules) -> Expr {
+/// Rows with valid markings at or below clearance (owned by `owner`, when given).
+fn hittable_rows(rules: &RowRules, owner: Option<&str>) -> Expr {
     let allowed = rules.allowed_classifications();
     if allowed.is_empty() {
         return lit(false);
     }
     let classification_allowed =
         ident(CLASSIFICATION).in_list(allowed.into_iter().map(|level| lit(level.as_str())).collect(), false);
-    let owned_by_region = ident(REGION).eq(lit(rules.region.as_str()));
     let permitted = ident(HANDLING_CODE).eq(lit(HandlingCode::Permitted.as_str()));
     let conditions_given = ident(HANDLING_CODE)
         .eq(lit(HandlingCode::Conditions.as_str()))
         .and(ident(HANDLING_CONDITIONS).is_not_null())
         .and(regexp_like(ident(HANDLING_CONDITIONS), lit(NON_BLANK_PATTERN), None));
-    classification_allowed.and(owned_by_region).and(permitted.or(conditions_given))
+    let valid = classification_allowed.and(permitted.or(conditions_given));
+    match owner {
+        Some(region) => valid.and(ident(REGION).eq(lit(region))),
+        None => valid,
+    }
 }
 
 /// The handling-code rule for release in full.
@@ -88,18 +100,21 @@ fn releasable_handling(rules: &RowRules) -> Expr {
 }
 
 /// One expression per column of `schema`, in order: the column itself, or a NULL of the same
-/// type under the same name when the rules mask it.
-pub fn masked_projection(schema: &Schema, rules: &RowRules) -> Result<Vec<Expr>, RulePlanError> {
+/// type under the same (qualified) name when the rules mask it, so that a plan planned over the
+/// unrestricted table still resolves every column.
+pub fn masked_projection(schema: &DFSchema, rules: &RowRules) -> Result<Vec<Expr>, RulePlanError> {
     schema
-        .fields()
         .iter()
-        .map(|field| {
+        .map(|(qualifier, field)| {
             let name = field.name();
             if !rules.is_masked(name) {
-                return Ok(ident(name.as_str()));
+                return Ok(Expr::Column(Column::from((qualifier, field))));
             }
+            // A typed NULL, cast explicitly so that the type survives being sent to a node as SQL.
             match ScalarValue::try_from(field.data_type()) {
-                Ok(null) => Ok(lit(null).alias(name.as_str())),
+                Ok(null) => {
+                    Ok(cast(lit(null), field.data_type().clone()).alias_qualified(qualifier.cloned(), name.as_str()))
+                }
                 Err(source) => {
                     Err(RulePlanError::TypedNull { table: rules.table.clone(), column: name.clone(), source })
                 }
@@ -111,10 +126,19 @@ pub fn masked_projection(schema: &Schema, rules: &RowRules) -> Result<Vec<Expr>,
 /// Wraps a table scan (or any plan over one table) in the row filter and the masked projection,
 /// so that everything above it only ever sees released rows and masked columns.
 pub fn restrict_plan(scan: LogicalPlan, rules: &RowRules) -> Result<LogicalPlan, RulePlanError> {
-    let projection = masked_projection(scan.schema().as_arrow(), rules)?;
+    restrict_with_filter(scan, rules, row_filter(rules))
+}
+
+/// [`restrict_plan`] with [`federated_row_filter`]: the hub's restriction of a federated table.
+pub fn restrict_federated_plan(scan: LogicalPlan, rules: &RowRules) -> Result<LogicalPlan, RulePlanError> {
+    restrict_with_filter(scan, rules, federated_row_filter(rules))
+}
+
+fn restrict_with_filter(scan: LogicalPlan, rules: &RowRules, filter: Expr) -> Result<LogicalPlan, RulePlanError> {
+    let projection = masked_projection(scan.schema(), rules)?;
     let plan_error = |source: DataFusionError| RulePlanError::Plan { table: rules.table.clone(), source };
     LogicalPlanBuilder::from(scan)
-        .filter(row_filter(rules))
+        .filter(filter)
         .map_err(plan_error)?
         .project(projection)
         .map_err(plan_error)?

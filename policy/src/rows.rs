@@ -25,6 +25,27 @@ pub struct ColumnMask {
 pub const DEFAULT_COLUMN_MASKS: &[ColumnMask] =
     &[ColumnMask { table: "intel_reports", column: "summary", unmasked_for: &[INTEL_OFFICER, NATIONAL_ANALYST] }];
 
+/// Columns that identify a person, phone, vehicle, place or record, by table. Under
+/// aggregates-only access they are masked (NULL) at the scan, so no `GROUP BY`, `min`, `max` or
+/// filter can turn an aggregate back into records or into an identifier oracle. Tables not listed
+/// (extra datasets) mask their record id. Counting rows, and grouping by markings, force,
+/// category, exploitation type and dates, still work.
+pub const AGGREGATE_ONLY_MASKS: &[(&str, &[&str])] = &[
+    ("persons", &["record_id", "surname", "forenames", "dob", "pnc_id", "home_address_id"]),
+    ("phones", &["record_id", "msisdn", "imei", "user_person_id"]),
+    ("vehicles", &["record_id", "vrm", "keeper_person_id"]),
+    ("addresses", &["record_id", "line1", "postcode", "latitude", "longitude"]),
+    ("ocgs", &["record_id", "name", "national_ref"]),
+    ("ocg_members", &["record_id", "ocg_id", "person_id"]),
+    ("intel_reports", &["record_id", "summary", "person_id", "phone_id", "vehicle_id", "address_id"]),
+    ("crimes", &["record_id", "crime_id"]),
+];
+
+/// The identifying columns of `table` masked under aggregates-only access.
+pub fn aggregate_only_masks(table: &str) -> &'static [&'static str] {
+    AGGREGATE_ONLY_MASKS.iter().find(|(name, _)| *name == table).map_or(&["record_id"], |(_, columns)| columns)
+}
+
 /// How handling code C rows are treated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HandlingCRule {
@@ -87,12 +108,19 @@ impl RowRules {
 
     /// As [`RowRules::for_request`] with an explicit list of column masks.
     pub fn with_masks(principal: &Principal, region: &str, table: &str, access: Access, masks: &[ColumnMask]) -> Self {
-        let masked_columns = masks
+        let mut masked_columns: Vec<String> = masks
             .iter()
             .filter(|mask| mask.table == table)
             .filter(|mask| !mask.unmasked_for.iter().any(|role| principal.has_role(role)))
             .map(|mask| mask.column.to_owned())
             .collect();
+        if access == Access::AggregatesOnly {
+            for column in aggregate_only_masks(table) {
+                if !masked_columns.iter().any(|masked| masked == column) {
+                    masked_columns.push((*column).to_owned());
+                }
+            }
+        }
         Self {
             access,
             region: region.to_owned(),

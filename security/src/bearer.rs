@@ -96,3 +96,31 @@ mod tests {
         assert_eq!(bearer_token(&map), Err(BearerError::NotAscii));
     }
 }
+
+/// A client-side interceptor that sends `authorization: Bearer <token>` with every call. Its
+/// `Debug` never shows the token.
+#[derive(Clone)]
+pub struct BearerInterceptor {
+    value: tonic::metadata::MetadataValue<tonic::metadata::Ascii>,
+}
+
+impl std::fmt::Debug for BearerInterceptor {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("BearerInterceptor").finish_non_exhaustive()
+    }
+}
+
+impl BearerInterceptor {
+    /// An interceptor sending `token`; refuses a token that cannot be a header value.
+    pub fn new(token: &str) -> Result<Self, BearerError> {
+        let value = format!("{BEARER_SCHEME} {}", token.trim()).parse().map_err(|_| BearerError::NotAscii)?;
+        Ok(Self { value })
+    }
+}
+
+impl tonic::service::Interceptor for BearerInterceptor {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        request.metadata_mut().insert(AUTHORIZATION.as_str(), self.value.clone());
+        Ok(request)
+    }
+}

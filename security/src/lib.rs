@@ -23,7 +23,7 @@ mod validity;
 mod verifier;
 
 pub use access_claims::{ClaimError, MAX_CLAIM_CHARS, MAX_ROLES, REQUIRED_ACCESS_CLAIMS};
-pub use bearer::{BearerError, bearer_token};
+pub use bearer::{BearerError, BearerInterceptor, bearer_token};
 pub use claims::{Clearance, Role, UnknownRole, VerifiedClaims};
 pub use clock::{Clock, FixedClock, SystemClock, UnixSeconds};
 pub use compact_jws::{MalformedToken, Segment};

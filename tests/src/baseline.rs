@@ -36,3 +36,24 @@ pub async fn centralised_context(data_root: &Path, regions: &[String]) -> anyhow
 pub async fn run(context: &SessionContext, sql: &str) -> anyhow::Result<Vec<RecordBatch>> {
     Ok(context.sql(sql).await?.collect().await?)
 }
+
+/// What a national analyst cleared to SECRET, with no home region, may see: every classification,
+/// and handling code C rows never (they are released in full only to their owning region). An
+/// independent statement of the policy's row rule, for comparing federated answers.
+pub const NATIONAL_ANALYST_VISIBLE: &str = "handling_code = 'P'";
+
+/// The baseline as one caller sees it: every table filtered by `visible`, a SQL predicate over
+/// the marking columns.
+pub async fn centralised_context_visible(
+    data_root: &Path,
+    regions: &[String],
+    visible: &str,
+) -> anyhow::Result<SessionContext> {
+    let raw = centralised_context(data_root, regions).await?;
+    let context = SessionContext::new_with_state(toex_common::session::locked_down_session(8192).build());
+    for table in cdm::tables() {
+        let frame = raw.sql(&format!("SELECT * FROM {} WHERE {visible}", table.name)).await?;
+        context.register_table(table.name, frame.into_view())?;
+    }
+    Ok(context)
+}

@@ -8,17 +8,26 @@ use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use futures::StreamExt;
 use toex_broker::config::{HubLimits, RegionEndpoint};
-use toex_broker::{Hub, HubConfig};
+use toex_broker::{Caller, Hub};
 use toex_common::ipc::IpcDecoder;
-use toex_node::config::NodeLimits;
+use toex_common::signed_request::SignedRequest;
 use toex_node::{NodeConfig, NodeEngine};
 use toex_proto::v1::hub_client::HubClient;
 use toex_proto::v1::node_client::NodeClient;
 use toex_proto::v1::{AnswerSummary, ExecuteRequest, Purpose, RegionStatus, SqlRequest, sql_response};
+use toex_security::delegation::DelegationClaims;
+use toex_security::{BearerInterceptor, Clock, SystemClock};
+use toex_tls::{HubTls, hub_public_channel, node_channel};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
+
+use crate::security::{LocalSecurity, TokenSpec};
+
+/// A client of the hub's public API that sends a bearer token.
+pub type HubApiClient = HubClient<InterceptedService<Channel, BearerInterceptor>>;
 
 /// A running server and the means to stop it.
 struct Server {
@@ -49,15 +58,20 @@ pub fn generate_regions(root: &Path, regions: &[&str], scale: u64, seed: u64) ->
     Ok(())
 }
 
-/// A hub and its nodes.
+/// A hub and its nodes, with mutual TLS between them, TLS and verified tokens at the hub.
 pub struct Federation {
     pub data_root: PathBuf,
     pub regions: Vec<String>,
     pub hub_url: String,
+    /// The federation's keys and certificates.
+    pub security: LocalSecurity,
+    /// A national analyst cleared to SECRET: the default caller.
+    pub national_token: String,
     node_urls: HashMap<String, String>,
     nodes: HashMap<String, Server>,
     hub: Option<Server>,
     hub_logic: Arc<Hub>,
+    _security_dir: tempfile::TempDir,
 }
 
 /// A whole answer as a client receives it.
@@ -94,33 +108,35 @@ pub fn test_purpose() -> Purpose {
 impl Federation {
     /// Starts one node per region over `data_root/<REGION>` and a hub over them.
     pub async fn start(data_root: &Path, regions: &[&str]) -> anyhow::Result<Self> {
+        Self::start_with(data_root, regions, |_| {}).await
+    }
+
+    /// As [`Federation::start`], letting `adjust` change each node's configuration first.
+    pub async fn start_with(
+        data_root: &Path,
+        regions: &[&str],
+        adjust: impl Fn(&mut NodeConfig),
+    ) -> anyhow::Result<Self> {
+        let security_dir = tempfile::tempdir()?;
+        let security = LocalSecurity::generate(security_dir.path(), regions)?;
         let mut nodes = HashMap::new();
         let mut node_urls = HashMap::new();
         let mut endpoints = Vec::new();
         for region in regions {
-            let config = NodeConfig {
-                region: (*region).to_owned(),
-                listen: "127.0.0.1:0".parse()?,
-                data_dir: data_root.join(region),
-                contact_point: format!("{region} intelligence desk"),
-                datasets: Vec::new(),
-                limits: NodeLimits::default(),
-            };
+            let mut config = security.node_config(region, data_root.join(region), "127.0.0.1:0".parse()?)?;
+            adjust(&mut config);
             let (server, url) = start_node(config).await?;
             endpoints.push(RegionEndpoint { code: (*region).to_owned(), endpoint: url.clone() });
             node_urls.insert((*region).to_owned(), url);
             nodes.insert((*region).to_owned(), server);
         }
-        let config = HubConfig {
-            listen: "127.0.0.1:0".parse()?,
-            regions: endpoints,
-            discovery_interval_secs: 3600,
-            limits: HubLimits { connect_timeout_ms: 500, ..HubLimits::default() },
-        };
-        let hub = Arc::new(Hub::with_plaintext_nodes(config)?);
+        let limits = HubLimits { connect_timeout_ms: 500, ..HubLimits::default() };
+        let config = security.hub_config("127.0.0.1:0".parse()?, endpoints, limits);
+        config.validate()?;
+        let hub = Arc::new(Hub::from_config(config)?);
         let hub_logic = Arc::clone(&hub);
         let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let hub_url = format!("http://{}", listener.local_addr()?);
+        let hub_url = format!("https://{}", listener.local_addr()?);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let _ = toex_broker::server::serve(hub, listener, async {
@@ -128,14 +144,18 @@ impl Federation {
             })
             .await;
         });
+        let national_token = security.token(&TokenSpec::person("national_analyst", None, "SECRET"))?;
         let federation = Self {
             data_root: data_root.to_owned(),
             regions: regions.iter().map(|region| (*region).to_owned()).collect(),
             hub_url,
+            security,
+            national_token,
             node_urls,
             nodes,
             hub: Some(Server { stop: Some(stop), task, engine: None }),
             hub_logic,
+            _security_dir: security_dir,
         };
         federation.wait_until_serving().await?;
         Ok(federation)
@@ -143,7 +163,8 @@ impl Federation {
 
     async fn wait_until_serving(&self) -> anyhow::Result<()> {
         for _ in 0..100 {
-            if Channel::from_shared(self.hub_url.clone())?.connect().await.is_ok() {
+            let mut client = self.client().await?;
+            if client.regions(toex_proto::v1::RegionsRequest {}).await.is_ok() {
                 return Ok(());
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -151,9 +172,20 @@ impl Federation {
         anyhow::bail!("hub did not start")
     }
 
+    /// A dev token for `spec` from this federation's issuer.
+    pub fn token(&self, spec: &TokenSpec) -> anyhow::Result<String> {
+        self.security.token(spec)
+    }
+
     /// The hub's domain object (for inspecting plans).
     pub fn hub(&self) -> &Hub {
         &self.hub_logic
+    }
+
+    /// Data requests (execute and check) the nodes have received, refused ones included: zero
+    /// after a refusal at the hub shows that nothing was fanned out.
+    pub fn node_data_requests(&self) -> u64 {
+        self.nodes.values().filter_map(|server| server.engine.as_ref()).map(|engine| engine.data_requests()).sum()
     }
 
     /// Makes one region's node re-read its data files, as SIGHUP does for `toex node`.
@@ -170,31 +202,82 @@ impl Federation {
         }
     }
 
-    /// A client of the hub's public API.
-    pub async fn client(&self) -> anyhow::Result<HubClient<Channel>> {
-        Ok(HubClient::connect(self.hub_url.clone()).await?)
+    /// A client of the hub's public API, as the national analyst.
+    pub async fn client(&self) -> anyhow::Result<HubApiClient> {
+        self.client_as(&self.national_token).await
     }
 
-    /// A client of one node's internal API, bypassing the hub.
-    pub async fn node_client(&self, region: &str) -> anyhow::Result<NodeClient<Channel>> {
+    /// A client of the hub's public API sending `token`.
+    pub async fn client_as(&self, token: &str) -> anyhow::Result<HubApiClient> {
+        let channel = hub_public_channel(&self.hub_url, &self.security.ca_pem()?)?;
+        Ok(HubClient::with_interceptor(channel, BearerInterceptor::new(token)?))
+    }
+
+    /// A client of one node's internal API that presents the hub's certificate, bypassing the
+    /// hub's own checks (to show the node re-checks everything itself).
+    pub fn node_client(&self, region: &str) -> anyhow::Result<NodeClient<Channel>> {
         let url = self.node_urls.get(region).ok_or_else(|| anyhow::anyhow!("no node for {region}"))?;
-        Ok(NodeClient::connect(url.clone()).await?)
+        let pki = &self.security.pki;
+        let hub_tls = HubTls::from_files(&pki.ca.cert, &pki.hub.cert, &pki.hub.key)?;
+        Ok(NodeClient::new(node_channel(url, region, &hub_tls)?))
     }
 
-    /// Runs SQL through the hub, collecting the whole answer.
-    pub async fn sql(&self, sql: &str) -> Result<Answer, tonic::Status> {
-        self.request(SqlRequest {
-            sql: sql.to_owned(),
-            purpose: Some(test_purpose()),
-            require_complete: false,
-            max_rows: 0,
+    /// Signs `request` for `region` as the hub would for the national analyst, granting
+    /// `grants` (table, access).
+    pub fn delegate<R: SignedRequest>(
+        &self,
+        request: R,
+        region: &str,
+        query_id: &str,
+        grants: &[(&str, &str)],
+    ) -> anyhow::Result<R> {
+        let caller = self.national_caller()?;
+        let mut claims = DelegationClaims::for_query(
+            &caller.claims,
+            &caller.purpose,
+            &request.signed_bytes(),
+            region,
+            query_id,
+            SystemClock.now(),
+        );
+        for (table, access) in grants {
+            claims = claims.with_grant(table, access);
+        }
+        let token = self.hub_logic.signer().sign(&claims)?;
+        Ok(request.with_delegation_token(token))
+    }
+
+    /// The default caller as the hub sees them after authentication.
+    pub fn national_caller(&self) -> anyhow::Result<Caller> {
+        let verifier = toex_security::TokenVerifier::from_config(&self.hub_logic.config().auth)?;
+        let claims = verifier.verify(&self.national_token, SystemClock.now())?;
+        let purpose = test_purpose();
+        Ok(Caller {
+            claims: Arc::new(claims),
+            purpose: toex_security::Purpose::parse(&purpose.justification, &purpose.case_reference)?,
         })
-        .await
     }
 
-    /// Sends a full request through the hub, collecting the whole answer.
+    /// Runs SQL through the hub as the national analyst, collecting the whole answer.
+    pub async fn sql(&self, sql: &str) -> Result<Answer, tonic::Status> {
+        self.sql_as(&self.national_token, sql).await
+    }
+
+    /// Runs SQL through the hub with `token`, collecting the whole answer.
+    pub async fn sql_as(&self, token: &str, sql: &str) -> Result<Answer, tonic::Status> {
+        let request =
+            SqlRequest { sql: sql.to_owned(), purpose: Some(test_purpose()), require_complete: false, max_rows: 0 };
+        self.request_as(token, request).await
+    }
+
+    /// Sends a full request through the hub as the national analyst.
     pub async fn request(&self, request: SqlRequest) -> Result<Answer, tonic::Status> {
-        let mut client = self.client().await.map_err(|error| tonic::Status::unavailable(error.to_string()))?;
+        self.request_as(&self.national_token, request).await
+    }
+
+    /// Sends a full request through the hub with `token`, collecting the whole answer.
+    pub async fn request_as(&self, token: &str, request: SqlRequest) -> Result<Answer, tonic::Status> {
+        let mut client = self.client_as(token).await.map_err(|error| tonic::Status::unavailable(error.to_string()))?;
         let mut stream = client.sql(request).await?.into_inner();
         let mut decoder = IpcDecoder::new();
         let mut batches = Vec::new();
@@ -216,16 +299,22 @@ impl Federation {
         Err(tonic::Status::internal("stream ended without a summary"))
     }
 
-    /// Sends SQL straight to one node, returning the status of the call.
+    /// Sends SQL straight to one node with a valid delegation for the national analyst
+    /// (granting records of every table), returning the number of messages received.
     pub async fn node_sql(&self, region: &str, sql: &str) -> Result<u64, tonic::Status> {
-        let mut client =
-            self.node_client(region).await.map_err(|error| tonic::Status::unavailable(error.to_string()))?;
-        let request = ExecuteRequest {
-            query_id: "test-query".to_owned(),
+        let internal = |error: anyhow::Error| tonic::Status::internal(error.to_string());
+        let mut client = self.node_client(region).map_err(internal)?;
+        let unsigned = ExecuteRequest {
+            query_id: uuid_like(),
             sql: sql.to_owned(),
             purpose: Some(test_purpose()),
             max_rows: 0,
+            delegation_token: String::new(),
         };
+        let grants: Vec<(&str, &str)> =
+            toex_common::cdm::tables().iter().map(|table| (table.name, "RECORDS")).collect();
+        let query_id = unsigned.query_id.clone();
+        let request = self.delegate(unsigned, region, &query_id, &grants).map_err(internal)?;
         let mut stream = client.execute(request).await?.into_inner();
         let mut messages = 0;
         while let Some(message) = stream.next().await {
@@ -250,7 +339,7 @@ async fn start_node(config: NodeConfig) -> anyhow::Result<(Server, String)> {
     let engine = Arc::new(NodeEngine::open(config).await?);
     let engine_handle = Arc::clone(&engine);
     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}", listener.local_addr()?);
+    let url = format!("https://{}", listener.local_addr()?);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let _ = toex_node::server::serve(engine, listener, async {
@@ -259,4 +348,10 @@ async fn start_node(config: NodeConfig) -> anyhow::Result<(Server, String)> {
         .await;
     });
     Ok((Server { stop: Some(stop), task, engine: Some(engine_handle) }, url))
+}
+
+/// A query id unique within a test run.
+fn uuid_like() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    format!("test-query-{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
 }

@@ -5,5 +5,6 @@
 pub mod baseline;
 pub mod compare;
 pub mod federation;
+pub mod security;
 
 pub use federation::{Answer, Federation};

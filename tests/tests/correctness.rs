@@ -3,7 +3,7 @@
 //! distinct, top-k, joins within and across tables, and subqueries.
 
 use toex_tests::Federation;
-use toex_tests::baseline::{centralised_context, run};
+use toex_tests::baseline::{NATIONAL_ANALYST_VISIBLE, centralised_context_visible, run};
 use toex_tests::compare::{rows_as_text, shape};
 use toex_tests::federation::generate_regions;
 
@@ -84,7 +84,7 @@ async fn federated_answers_equal_the_centralised_baseline() -> anyhow::Result<()
     let data = tempfile::tempdir()?;
     generate_regions(data.path(), &REGIONS, 400, 7)?;
     let federation = Federation::start(data.path(), &REGIONS).await?;
-    let baseline = centralised_context(data.path(), &federation.regions).await?;
+    let baseline = centralised_context_visible(data.path(), &federation.regions, NATIONAL_ANALYST_VISIBLE).await?;
     let mut failures = Vec::new();
     for (sql, ordered) in QUERIES {
         let federated = match federation.sql(sql).await {

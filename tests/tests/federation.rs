@@ -35,7 +35,8 @@ async fn aggregates_cross_the_wire_as_partial_rows_not_records() -> anyhow::Resu
 }
 
 async fn federation_plan(federation: &Federation, sql: &str) -> String {
-    federation.hub().explain_plan(sql).await.expect("query plans")
+    let caller = federation.national_caller().expect("the national analyst authenticates");
+    federation.hub().explain_plan(&caller, sql).await.expect("query plans")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

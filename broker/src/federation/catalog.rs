@@ -35,14 +35,20 @@ pub fn schema_disagreement(expected: &Schema, found: &Schema) -> Option<String> 
     })
 }
 
+/// `schema` with every column nullable: a node may mask any column (NULLs) under policy, so the
+/// hub never plans on a column being non-null.
+fn nullable(schema: &Schema) -> SchemaRef {
+    let fields: Vec<_> = schema.fields().iter().map(|field| field.as_ref().clone().with_nullable(true)).collect();
+    Arc::new(Schema::new(fields))
+}
+
 /// Builds the catalogue. Common-data-model tables always include every region whose catalogue is
 /// unknown (so an unreachable region is reported, not forgotten); extra datasets include the
 /// regions that offer them, with the first offering region's schema as the reference.
 pub fn build_catalog(regions: &[RegionView]) -> FederatedCatalog {
     let mut catalog = FederatedCatalog::new();
     for table in cdm::tables() {
-        let mut def =
-            FederatedTableDef { schema: Arc::clone(&table.schema), regions: Vec::new(), excluded: Vec::new() };
+        let mut def = FederatedTableDef { schema: nullable(&table.schema), regions: Vec::new(), excluded: Vec::new() };
         for region in regions {
             let offered = region.tables.as_ref().map(|tables| tables.iter().find(|offered| offered.name == table.name));
             match offered {
@@ -62,7 +68,7 @@ pub fn build_catalog(regions: &[RegionView]) -> FederatedCatalog {
                 continue;
             }
             let def = catalog.entry(offered.name.clone()).or_insert_with(|| FederatedTableDef {
-                schema: Arc::clone(&offered.schema),
+                schema: nullable(&offered.schema),
                 regions: Vec::new(),
                 excluded: Vec::new(),
             });

@@ -8,8 +8,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use arrow::array::{RecordBatch, RecordBatchOptions};
-use arrow::datatypes::SchemaRef;
+use arrow::array::{Array, RecordBatch, RecordBatchOptions, new_null_array};
+use arrow::datatypes::{DataType, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::Session;
 use datafusion::common::tree_node::TreeNodeRecursion;
@@ -24,19 +24,20 @@ use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Par
 use datafusion::physical_planner::{ExtensionPlanner, PhysicalPlanner};
 use futures::{StreamExt, TryStreamExt, stream};
 use toex_common::ipc::IpcDecoder;
-use toex_proto::v1::{ExecuteRequest, Purpose, RegionStatus, execute_response};
+use toex_proto::v1::{ExecuteRequest, RegionStatus, execute_response};
 use tonic::Code;
 
 use super::catalog::schema_disagreement;
 use super::remote::RemoteQuery;
+use crate::delegation::Delegation;
 use crate::node_client::NodeClient;
 use crate::outcomes::Outcomes;
 
 /// What every remote call of one query shares.
 #[derive(Debug)]
 pub struct QueryScope {
-    pub query_id: String,
-    pub purpose: Purpose,
+    /// Who the nodes act for, and the hub's grants, signed into every call.
+    pub delegation: Delegation,
     pub clients: HashMap<String, Arc<dyn NodeClient>>,
     pub outcomes: Arc<Outcomes>,
     pub require_complete: bool,
@@ -69,12 +70,20 @@ impl ExtensionPlanner for RemotePlanner {
             self.scope.outcomes.fail_without_call(region, RegionStatus::Error, reason);
         }
         let schema: SchemaRef = Arc::new(remote.output.as_arrow().clone());
-        Ok(Some(Arc::new(RemoteExec::new(remote.sql()?, remote.regions.clone(), schema, Arc::clone(&self.scope)))))
+        let exec = RemoteExec::new(
+            remote.table.clone(),
+            remote.sql()?,
+            remote.regions.clone(),
+            schema,
+            Arc::clone(&self.scope),
+        );
+        Ok(Some(Arc::new(exec)))
     }
 }
 
 /// The physical plan for one remote query.
 pub struct RemoteExec {
+    table: String,
     sql: String,
     regions: Vec<String>,
     schema: SchemaRef,
@@ -89,7 +98,7 @@ impl fmt::Debug for RemoteExec {
 }
 
 impl RemoteExec {
-    pub fn new(sql: String, regions: Vec<String>, schema: SchemaRef, scope: Arc<QueryScope>) -> Self {
+    pub fn new(table: String, sql: String, regions: Vec<String>, schema: SchemaRef, scope: Arc<QueryScope>) -> Self {
         let properties = Arc::new(PlanProperties::new(
             EquivalenceProperties::new(Arc::clone(&schema)),
             Partitioning::UnknownPartitioning(regions.len().max(1)),
@@ -99,7 +108,7 @@ impl RemoteExec {
         for region in &regions {
             scope.outcomes.expect_call(region);
         }
-        Self { sql, regions, schema, scope, properties }
+        Self { table, sql, regions, schema, scope, properties }
     }
 
     /// The SQL sent to every region.
@@ -144,8 +153,13 @@ impl ExecutionPlan for RemoteExec {
             // No region offers the table: an empty answer, with nothing to account for.
             return Ok(Box::pin(RecordBatchStreamAdapter::new(schema, stream::empty())));
         };
-        let call =
-            RegionCall { region, sql: self.sql.clone(), schema: Arc::clone(&schema), scope: Arc::clone(&self.scope) };
+        let call = RegionCall {
+            region,
+            table: self.table.clone(),
+            sql: self.sql.clone(),
+            schema: Arc::clone(&schema),
+            scope: Arc::clone(&self.scope),
+        };
         let batches = stream::once(call.run()).try_flatten();
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batches)))
     }
@@ -171,6 +185,7 @@ pub fn region_failure(error: &DataFusionError) -> Option<&RegionFailed> {
 /// One region's part of a remote query.
 struct RegionCall {
     region: String,
+    table: String,
     sql: String,
     schema: SchemaRef,
     scope: Arc<QueryScope>,
@@ -179,7 +194,7 @@ struct RegionCall {
 type BatchStream = futures::stream::BoxStream<'static, Result<RecordBatch>>;
 
 /// The status a region gets for a gRPC failure.
-fn region_status(code: Code) -> RegionStatus {
+pub fn region_status(code: Code) -> RegionStatus {
     match code {
         Code::DeadlineExceeded => RegionStatus::Timeout,
         Code::Unavailable | Code::Cancelled | Code::Unknown => RegionStatus::Unavailable,
@@ -216,11 +231,17 @@ impl RegionCall {
         let Some(client) = self.scope.clients.get(&self.region).cloned() else {
             return self.fail(RegionStatus::Unavailable, "region is not configured".to_owned());
         };
-        let request = ExecuteRequest {
-            query_id: self.scope.query_id.clone(),
+        let delegation = &self.scope.delegation;
+        let unsigned = ExecuteRequest {
+            query_id: delegation.query_id().to_owned(),
             sql: self.sql.clone(),
-            purpose: Some(self.scope.purpose.clone()),
+            purpose: Some(delegation.caller().wire_purpose()),
             max_rows: 0,
+            delegation_token: String::new(),
+        };
+        let request = match delegation.sign(unsigned, &self.region, &[self.table.as_str()]) {
+            Ok(request) => request,
+            Err(detail) => return self.fail(RegionStatus::Error, detail),
         };
         let responses = match client.execute(request, self.scope.region_timeout).await {
             Ok(responses) => responses,
@@ -313,7 +334,7 @@ impl StreamState {
                 let rows = batch.num_rows() as u64;
                 self.rows += rows;
                 self.call.scope.outcomes.add_rows(&self.call.region, rows);
-                let columns = if counts_only { Vec::new() } else { batch.columns().to_vec() };
+                let columns = if counts_only { Vec::new() } else { planned_columns(&self.call.schema, &batch) };
                 let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
                 RecordBatch::try_new_with_options(Arc::clone(&self.call.schema), columns, &options)
                     .map_err(|error| format!("answer does not fit the planned schema: {error}"))
@@ -322,16 +343,39 @@ impl StreamState {
     }
 }
 
+/// The batch's columns as the planned schema types them: a column of untyped NULLs (a column a
+/// node masked) becomes NULLs of the planned type.
+fn planned_columns(planned: &SchemaRef, batch: &RecordBatch) -> Vec<arrow::array::ArrayRef> {
+    batch
+        .columns()
+        .iter()
+        .zip(planned.fields())
+        .map(|(column, field)| {
+            if column.data_type() == &DataType::Null && field.data_type() != &DataType::Null {
+                new_null_array(field.data_type(), column.len())
+            } else {
+                Arc::clone(column)
+            }
+        })
+        .collect()
+}
+
 /// The expected schema with the node's column names: nodes name computed columns their own way,
-/// so only the count and types of columns must agree.
+/// so only the count and types of columns must agree. A column the node sends as untyped NULLs
+/// (masked) fits any type.
 fn relabel_schema(expected: &SchemaRef, found: &SchemaRef) -> arrow::datatypes::Schema {
     let fields: Vec<_> = expected
         .fields()
         .iter()
         .enumerate()
         .map(|(index, field)| {
-            let name = found.fields().get(index).map_or_else(|| field.name().clone(), |other| other.name().clone());
-            field.as_ref().clone().with_name(name)
+            let found_field = found.fields().get(index);
+            let name = found_field.map_or_else(|| field.name().clone(), |other| other.name().clone());
+            let relabelled = field.as_ref().clone().with_name(name);
+            match found_field {
+                Some(other) if other.data_type() == &DataType::Null => relabelled.with_data_type(DataType::Null),
+                _ => relabelled,
+            }
         })
         .collect();
     arrow::datatypes::Schema::new(fields)

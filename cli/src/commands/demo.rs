@@ -1,24 +1,30 @@
 //! `toex demo`: a whole federation on loopback (ten regional nodes and the hub) over generated
-//! data, a sample national query, then serving until Ctrl-C (or exit with `--once`).
+//! data, a sample national query, then serving until Ctrl-C (or exit with `--once`). The demo
+//! runs with production security, not dev mode: a fresh development PKI with mutual TLS between
+//! hub and nodes, TLS and verified tokens at the hub, signed delegations and Cedar policy. It
+//! writes tokens for each role under `toex-demo/tokens/`, where the client commands find the
+//! national analyst's without flags.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use anyhow::Context;
 use clap::Args;
+use toex_broker::Hub;
 use toex_broker::config::{HubLimits, RegionEndpoint};
-use toex_broker::{Hub, HubConfig};
 use toex_common::regions::REGIONS;
 use toex_datagen::{GenOptions, generate};
-use toex_node::config::NodeLimits;
-use toex_node::{NodeConfig, NodeEngine};
+use toex_node::NodeEngine;
 use toex_proto::v1::{Purpose, SqlRequest};
+use toex_tests::security::{LocalSecurity, TokenSpec};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::client::{HubArgs, run_sql};
+use crate::client::{DEMO_TOKEN_FILE, HubArgs, run_sql};
 use crate::commands::serve::shutdown_signal;
 use crate::exit;
 use crate::output::{TableSink, print_summary};
@@ -47,28 +53,39 @@ const SAMPLE_QUERY: &str = "SELECT msisdn, count(DISTINCT region) AS regions, co
 FROM phones WHERE deal_line GROUP BY msisdn HAVING count(DISTINCT region) > 1 \
 ORDER BY regions DESC, msisdn LIMIT 10";
 
+/// How long the demo's tokens live; they are re-minted well before they expire.
+const DEMO_TOKEN_LIFETIME: Duration = Duration::from_secs(4 * 60 * 60);
+/// How often the demo re-mints its tokens.
+const DEMO_TOKEN_REFRESH: Duration = Duration::from_secs(60 * 60);
+
+/// The callers the demo writes tokens for: file name, role, home region, clearance.
+const DEMO_CALLERS: [(&str, &str, Option<&str>, &str); 5] = [
+    ("national_analyst", "national_analyst", None, "SECRET"),
+    ("regional_analyst_nwrocu", "regional_analyst", Some("NWROCU"), "OFFICIAL-SENSITIVE"),
+    ("intel_officer_nwrocu", "intel_officer", Some("NWROCU"), "SECRET"),
+    ("data_analyst_london", "data_analyst", Some("LONDON"), "OFFICIAL-SENSITIVE"),
+    ("auditor", "auditor", None, "SECRET"),
+];
+
 pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
     let data_root = args.data_dir.join("data");
     ensure_data(&data_root, args.scale, args.seed).await?;
+    let codes: Vec<&str> = REGIONS.iter().map(|region| region.code).collect();
+    let security = LocalSecurity::generate(&args.data_dir.join("security"), &codes)
+        .context("generating the demo's certificates and keys")?;
 
     let (stop, stopped) = watch::channel(false);
     let mut servers: Vec<JoinHandle<()>> = Vec::new();
     let mut endpoints = Vec::new();
     for region in REGIONS {
-        let config = NodeConfig {
-            region: region.code.to_owned(),
-            listen: "127.0.0.1:0".parse()?,
-            data_dir: data_root.join(region.code),
-            contact_point: format!("{} ROCU intelligence desk (demo)", region.name),
-            datasets: Vec::new(),
-            limits: NodeLimits::default(),
-        };
+        let mut config = security.node_config(region.code, data_root.join(region.code), "127.0.0.1:0".parse()?)?;
+        config.contact_point = format!("{} ROCU intelligence desk (demo)", region.name);
         let engine =
             Arc::new(NodeEngine::open(config).await.with_context(|| format!("loading region {}", region.code))?);
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         endpoints.push(RegionEndpoint {
             code: region.code.to_owned(),
-            endpoint: format!("http://{}", listener.local_addr()?),
+            endpoint: format!("https://{}", listener.local_addr()?),
         });
         let shutdown = wait_for(stopped.clone());
         servers.push(tokio::spawn(async move {
@@ -78,18 +95,17 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
         }));
     }
 
-    let hub_config = HubConfig {
-        listen: args.hub_listen,
-        regions: endpoints,
-        discovery_interval_secs: 10,
-        limits: HubLimits::default(),
-    };
+    let mut hub_config = security.hub_config(args.hub_listen, endpoints, HubLimits::default());
+    hub_config.discovery_interval_secs = 10;
     hub_config.validate()?;
-    let hub = Arc::new(Hub::with_plaintext_nodes(hub_config)?);
+    let hub = Arc::new(Hub::from_config(hub_config)?);
     let listener = TcpListener::bind(args.hub_listen).await.with_context(|| {
         format!("cannot listen on {} (another demo running? try --hub-listen 127.0.0.1:7710)", args.hub_listen)
     })?;
-    let hub_url = format!("http://{}", listener.local_addr()?);
+    let hub_url = format!("https://{}", listener.local_addr()?);
+    let tokens_dir = args.data_dir.join("tokens");
+    write_tokens(&security, &tokens_dir)?;
+    servers.push(tokio::spawn(refresh_tokens(security.clone(), tokens_dir.clone(), stopped.clone())));
     let shutdown = wait_for(stopped.clone());
     servers.push(tokio::spawn(async move {
         if let Err(error) = toex_broker::server::serve(hub, listener, shutdown).await {
@@ -97,8 +113,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
         }
     }));
 
-    let sample = run_sample(&hub_url).await;
-    print_usage(&hub_url);
+    let client_args = HubArgs {
+        hub: hub_url.clone(),
+        ca: Some(security.pki.ca.cert.clone()),
+        token: Some(std::fs::read_to_string(args.data_dir.join(DEMO_TOKEN_FILE))?),
+    };
+    let sample = run_sample(&client_args).await;
+    print_usage(&hub_url, &args.data_dir);
     if !args.once {
         println!("Serving until Ctrl-C.");
         shutdown_signal().await;
@@ -128,9 +149,43 @@ async fn ensure_data(data_root: &Path, scale: u64, seed: u64) -> anyhow::Result<
     Ok(())
 }
 
+/// Writes a token for every demo caller, readable by the owner only.
+fn write_tokens(security: &LocalSecurity, dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for (file, role, home_region, clearance) in DEMO_CALLERS {
+        let mut spec = TokenSpec::person(role, home_region, clearance);
+        spec.lifetime = DEMO_TOKEN_LIFETIME;
+        let token = security.token(&spec)?;
+        let path = dir.join(format!("{file}.jwt"));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        std::io::Write::write_all(&mut options.open(&path)?, token.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Re-mints the demo's tokens until the demo stops, so a long-running demo keeps working.
+async fn refresh_tokens(security: LocalSecurity, dir: PathBuf, mut stopped: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = stopped.wait_for(|stop| *stop) => return,
+            () = tokio::time::sleep(DEMO_TOKEN_REFRESH) => {}
+        }
+        if let Err(error) = write_tokens(&security, &dir) {
+            tracing::error!(%error, "could not refresh the demo tokens");
+        }
+    }
+}
+
 /// Runs the sample query through the hub's public API, as any client would.
-async fn run_sample(hub_url: &str) -> anyhow::Result<bool> {
-    let mut client = HubArgs { hub: hub_url.to_owned() }.connect().await?;
+async fn run_sample(client_args: &HubArgs) -> anyhow::Result<bool> {
+    let mut client = client_args.connect().await?;
     println!("\nSample national query: deal lines used in more than one region\n  {SAMPLE_QUERY}\n");
     let request = SqlRequest {
         sql: SAMPLE_QUERY.to_owned(),
@@ -149,13 +204,22 @@ async fn run_sample(hub_url: &str) -> anyhow::Result<bool> {
     Ok(summary.complete)
 }
 
-fn print_usage(hub_url: &str) {
+fn print_usage(hub_url: &str, demo_dir: &Path) {
+    let tokens = demo_dir.join("tokens");
     println!(
-        "\nThe federation is running: ten regional nodes and the hub at {hub_url}.\n\
-         In another terminal:\n\
+        "\nThe federation is running: ten regional nodes and the hub at {hub_url}, with mutual TLS\n\
+         between hub and nodes and verified tokens at the hub. From this directory, in another terminal\n\
+         (client commands use the demo's CA and national-analyst token by default):\n\
          \n  export TOEX_JUSTIFICATION=\"Tracing a county line across regions\" TOEX_CASE=OP-DEMO-0001\
          \n  toex regions\
          \n  toex sql \"SELECT region, count(*) FROM persons GROUP BY region ORDER BY region\"\
-         \n  toex sql \"SELECT region, force, msisdn FROM phones WHERE msisdn = '+447700900021'\" --format json\n"
+         \n  toex sql \"SELECT region, force, msisdn FROM phones WHERE msisdn = '+447700900021'\" --format json\
+         \n  toex check phone 07700900021\
+         \n  toex explain \"SELECT * FROM intel_reports\"\n\
+         \nOther callers: pass --token \"$(cat {tokens}/<name>.jwt)\" with <name> one of\n  \
+         regional_analyst_nwrocu, intel_officer_nwrocu, data_analyst_london, auditor\n\
+         or mint one: toex token --keys {keys} --role regional_analyst --home-region LONDON\n",
+        tokens = tokens.display(),
+        keys = demo_dir.join("security").join(toex_tests::security::KEYS_DIR).display(),
     );
 }

@@ -1,6 +1,9 @@
 //! One module per `toex` subcommand.
 
+pub mod check;
+pub mod credentials;
 pub mod demo;
+pub mod explain;
 pub mod gen_data;
 pub mod import;
 pub mod regions;

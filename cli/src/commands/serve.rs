@@ -70,7 +70,7 @@ fn spawn_reload_on_hangup(_engine: Arc<NodeEngine>) -> anyhow::Result<tokio::tas
 pub async fn hub(path: &Path) -> anyhow::Result<u8> {
     let config = HubConfig::load(path)?;
     let listen = config.listen;
-    let hub = Arc::new(Hub::with_plaintext_nodes(config)?);
+    let hub = Arc::new(Hub::from_config(config)?);
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     info!(address = %listener.local_addr()?, "hub serving");
     toex_broker::server::serve(hub, listener, shutdown_signal()).await?;

@@ -1,9 +1,9 @@
 //! `toex sql`: one read-only SELECT across the federation.
 
 use clap::Args;
-use toex_proto::v1::{Purpose, SqlRequest};
+use toex_proto::v1::SqlRequest;
 
-use crate::client::{HubArgs, run_sql};
+use crate::client::{HubArgs, PurposeArgs, run_sql};
 use crate::exit;
 use crate::output::{Format, print_summary, sink};
 
@@ -13,12 +13,8 @@ pub struct SqlArgs {
     pub query: String,
     #[command(flatten)]
     pub hub: HubArgs,
-    /// Why you are asking (recorded in the audit trail).
-    #[arg(long, env = "TOEX_JUSTIFICATION")]
-    pub justification: String,
-    /// Case or operation reference.
-    #[arg(long = "case", env = "TOEX_CASE")]
-    pub case_reference: String,
+    #[command(flatten)]
+    pub purpose: PurposeArgs,
     /// Fail instead of returning a partial answer when a region does not answer.
     #[arg(long)]
     pub require_complete: bool,
@@ -34,7 +30,7 @@ pub async fn run(args: SqlArgs) -> anyhow::Result<u8> {
     let mut client = args.hub.connect().await?;
     let request = SqlRequest {
         sql: args.query,
-        purpose: Some(Purpose { justification: args.justification, case_reference: args.case_reference }),
+        purpose: Some(args.purpose.purpose()),
         require_complete: args.require_complete,
         max_rows: args.max_rows,
     };

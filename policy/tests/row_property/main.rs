@@ -69,8 +69,15 @@ fn check_case(
     prop_assert_eq!(&observed.released, &want_released);
     prop_assert_eq!(&observed.hits, &want_hits);
     let summaries_visible = principal.roles.iter().any(|role| role == "intel_officer" || role == "national_analyst");
-    let want_restricted: Vec<(String, Option<String>)> =
-        want_released.iter().map(|id| (id.clone(), summaries_visible.then(|| SUMMARY.to_owned()))).collect();
+    // Under aggregates-only access identifying columns (the record id, the summary) are masked.
+    let aggregates_only = access == toex_policy::Access::AggregatesOnly;
+    let want_restricted: Vec<(String, Option<String>)> = want_released
+        .iter()
+        .map(|id| match aggregates_only {
+            true => (String::new(), None),
+            false => (id.clone(), summaries_visible.then(|| SUMMARY.to_owned())),
+        })
+        .collect();
     let mut restricted = observed.restricted.clone();
     restricted.sort();
     prop_assert_eq!(restricted, want_restricted);

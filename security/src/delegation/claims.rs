@@ -1,5 +1,7 @@
 //! What a delegation token asserts, and how the hub builds it for one query to one node.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -40,6 +42,10 @@ pub struct DelegationClaims {
     pub query_hash: String,
     /// The hub's id for this query, shared by every node's token for it.
     pub query_id: String,
+    /// What the hub's policy allows the node to release, by table (`RECORDS`,
+    /// `AGGREGATES_ONLY`, `HIT_ONLY`). The node releases at most this; a table absent here is
+    /// denied (fail closed).
+    pub grants: BTreeMap<String, String>,
     /// Issued at.
     #[serde(rename = "iat")]
     pub issued_at: UnixSeconds,
@@ -80,10 +86,17 @@ impl DelegationClaims {
             purpose: purpose.clone(),
             query_hash: query_hash(query_bytes),
             query_id: query_id.to_owned(),
+            grants: BTreeMap::new(),
             issued_at: now,
             not_before: now,
             expires_at: now.saturating_add(DELEGATION_LIFETIME_SECS),
             token_id: uuid::Uuid::new_v4().to_string(),
         }
+    }
+
+    /// The same claims with the hub's grant for `table`.
+    pub fn with_grant(mut self, table: &str, access: &str) -> Self {
+        self.grants.insert(table.to_owned(), access.to_owned());
+        self
     }
 }

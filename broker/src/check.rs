@@ -1,0 +1,217 @@
+//! Hit/no-hit checks: for a list of identifiers, every region answers only hit or no hit, how
+//! many, the owning unit's contact point and handling conditions. The hub decides each region's
+//! access per table, sends each node the identifiers with a delegation token, and merges what
+//! the nodes count. No record content crosses the wire.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use futures::future::join_all;
+use toex_common::identifiers::{MAX_CHECK_IDENTIFIERS, identifier_column};
+use toex_policy::{Access, Request, RequestKind};
+use toex_proto::v1::{
+    Identifier, IdentifierKind, IdentifierResult, NodeCheckRequest, NodeHit, RegionHit, RegionOutcome, RegionStatus,
+};
+use tracing::{info, instrument};
+
+use crate::caller::Caller;
+use crate::delegation::Delegation;
+use crate::error::HubError;
+use crate::federation::exec::region_status;
+use crate::identifiers::normalise_identifier;
+use crate::outcomes::{Outcomes, complete};
+use crate::query::Hub;
+use crate::registry::RegionView;
+
+/// A hit/no-hit request.
+#[derive(Debug, Clone)]
+pub struct CheckQuery {
+    pub identifiers: Vec<Identifier>,
+    pub require_complete: bool,
+}
+
+/// A merged hit/no-hit answer.
+#[derive(Debug, Clone)]
+pub struct CheckAnswer {
+    pub query_id: String,
+    pub results: Vec<IdentifierResult>,
+    pub regions: Vec<RegionOutcome>,
+    pub complete: bool,
+}
+
+/// One region's answer: its hits, in identifier order, or why it has none.
+type RegionAnswer = Result<Vec<NodeHit>, (RegionStatus, String)>;
+
+impl Hub {
+    /// Answers a hit/no-hit check for `caller`.
+    #[instrument(skip_all, fields(query_id, subject = %caller.claims.subject, identifiers = query.identifiers.len()))]
+    pub async fn check(&self, caller: &Caller, query: CheckQuery) -> Result<CheckAnswer, HubError> {
+        let identifiers = normalise_all(&query.identifiers)?;
+        let query_id = uuid::Uuid::new_v4().to_string();
+        tracing::Span::current().record("query_id", query_id.as_str());
+        let tables: BTreeSet<&'static str> =
+            identifiers.iter().filter_map(|identifier| kind_table(identifier.kind)).collect();
+        let regions = self.registry().snapshot();
+        let grants = self.check_grants(caller, &tables, &regions);
+        if grants.is_empty() {
+            tracing::warn!(target: "toex::security", event = "policy_denied", kind = "check", "no region releases hits");
+            return Err(HubError::Denied(
+                "no region releases hit/no-hit answers to you for these identifiers".to_owned(),
+            ));
+        }
+        let delegation = Delegation::new(Arc::clone(self.signer()), caller.clone(), query_id.clone(), grants.clone());
+        let outcomes = Outcomes::new();
+        let calls = regions.iter().map(|region| {
+            outcomes.expect_call(&region.code);
+            let granted: Vec<&str> = tables
+                .iter()
+                .copied()
+                .filter(|table| grants.contains_key(&(region.code.clone(), (*table).to_owned())))
+                .collect();
+            self.check_region(region, &identifiers, granted, &delegation)
+        });
+        let answers: Vec<RegionAnswer> = join_all(calls).await;
+        let mut results: Vec<IdentifierResult> = identifiers
+            .iter()
+            .map(|identifier| IdentifierResult { identifier: Some(identifier.clone()), regions: Vec::new() })
+            .collect();
+        for (region, answer) in regions.iter().zip(answers) {
+            match answer {
+                Ok(hits) => {
+                    let counted: u64 = hits.iter().map(|hit| hit.count).sum();
+                    outcomes.add_rows(&region.code, counted);
+                    outcomes.finish_call(&region.code, RegionStatus::Ok, "");
+                    merge_region_hits(&mut results, region, hits);
+                }
+                Err((status, detail)) => outcomes.finish_call(&region.code, status, &detail),
+            }
+        }
+        let account = outcomes.snapshot();
+        let answered = account.iter().any(|outcome| outcome.status == RegionStatus::Ok as i32);
+        if !answered {
+            return Err(HubError::Incomplete(format!("no region answered the check ({})", describe(&account))));
+        }
+        let is_complete = complete(&account);
+        if query.require_complete && !is_complete {
+            return Err(HubError::Incomplete(format!(
+                "a region did not answer and a complete answer was required ({})",
+                describe(&account)
+            )));
+        }
+        info!(query_id = %query_id, complete = is_complete, "check answered");
+        Ok(CheckAnswer { query_id, results, regions: account, complete: is_complete })
+    }
+
+    /// The hub's grant per `(region, table)` for a check; denied pairs are absent.
+    fn check_grants(
+        &self,
+        caller: &Caller,
+        tables: &BTreeSet<&'static str>,
+        regions: &[RegionView],
+    ) -> HashMap<(String, String), Access> {
+        let (principal, purpose) = (caller.principal(), caller.policy_purpose());
+        let mut grants = HashMap::new();
+        for region in regions {
+            for table in tables {
+                let request = Request {
+                    principal: principal.clone(),
+                    purpose: purpose.clone(),
+                    dataset: (*table).to_owned(),
+                    region: region.code.clone(),
+                    kind: RequestKind::Check,
+                };
+                let access = self.policy().decide(&request).access;
+                if access != Access::Denied {
+                    grants.insert((region.code.clone(), (*table).to_owned()), access);
+                }
+            }
+        }
+        grants
+    }
+
+    /// Asks one region, unless the hub's policy grants it nothing for these identifiers.
+    async fn check_region(
+        &self,
+        region: &RegionView,
+        identifiers: &[Identifier],
+        granted: Vec<&str>,
+        delegation: &Delegation,
+    ) -> RegionAnswer {
+        if granted.is_empty() {
+            return Err((RegionStatus::Denied, "refused by hub policy".to_owned()));
+        }
+        let unsigned = NodeCheckRequest {
+            query_id: delegation.query_id().to_owned(),
+            identifiers: identifiers.to_vec(),
+            purpose: Some(delegation.caller().wire_purpose()),
+            delegation_token: String::new(),
+        };
+        let request =
+            delegation.sign(unsigned, &region.code, &granted).map_err(|detail| (RegionStatus::Error, detail))?;
+        let response = region
+            .client
+            .check(request, self.config().limits.region_timeout())
+            .await
+            .map_err(|status| (region_status(status.code()), status.message().to_owned()))?;
+        if response.hits.len() != identifiers.len() {
+            return Err((
+                RegionStatus::Error,
+                format!("node answered {} identifiers, {} were asked", response.hits.len(), identifiers.len()),
+            ));
+        }
+        Ok(response.hits)
+    }
+}
+
+/// Normalises every identifier, refusing the check (INVALID_ARGUMENT) on the first bad one.
+fn normalise_all(identifiers: &[Identifier]) -> Result<Vec<Identifier>, HubError> {
+    if identifiers.is_empty() {
+        return Err(HubError::BadRequest("identifiers: give at least one identifier".to_owned()));
+    }
+    if identifiers.len() > MAX_CHECK_IDENTIFIERS {
+        return Err(HubError::BadRequest(format!(
+            "identifiers: {} given; at most {MAX_CHECK_IDENTIFIERS} per check",
+            identifiers.len()
+        )));
+    }
+    identifiers
+        .iter()
+        .enumerate()
+        .map(|(index, identifier)| {
+            normalise_identifier(identifier)
+                .map_err(|reason| HubError::BadRequest(format!("identifiers[{index}]: {reason}")))
+        })
+        .collect()
+}
+
+fn kind_table(kind: i32) -> Option<&'static str> {
+    identifier_column(IdentifierKind::try_from(kind).ok()?).map(|location| location.table)
+}
+
+/// Adds one region's hits to the per-identifier results. Denied identifiers are left out.
+fn merge_region_hits(results: &mut [IdentifierResult], region: &RegionView, hits: Vec<NodeHit>) {
+    for (result, hit) in results.iter_mut().zip(hits) {
+        if hit.denied {
+            continue;
+        }
+        let is_hit = hit.count > 0;
+        result.regions.push(RegionHit {
+            region: region.code.clone(),
+            hit: is_hit,
+            count: hit.count,
+            contact_point: if is_hit { region.contact_point.clone() } else { String::new() },
+            handling_conditions: hit.handling_conditions,
+        });
+    }
+}
+
+fn describe(account: &[RegionOutcome]) -> String {
+    account
+        .iter()
+        .map(|outcome| {
+            let status = RegionStatus::try_from(outcome.status).unwrap_or(RegionStatus::Unspecified);
+            format!("{} {}: {}", outcome.region, status.as_str_name(), outcome.detail)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
