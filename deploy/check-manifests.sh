@@ -55,8 +55,10 @@ step() {
     fi
 }
 
-# Every YAML under deploy/k8s (schemas, hardening, references, kustomization coverage) and the
-# Compose file (YAML, published ports, networks, mounts, regions).
+# Every YAML under deploy/k8s (schemas, hardening, references, kustomization coverage), the
+# Compose file (YAML, published ports, networks, mounts, regions), and the audit trails: every hub
+# and node has [audit] on a writable audit volume of its own (Kubernetes, Compose) or on a path
+# its systemd unit may write (deploy/config with deploy/systemd).
 check_sources() {
     "$python" deploy/check_manifests.py source
 }
@@ -118,7 +120,7 @@ check_systemd() {
     done
 }
 
-step "Kubernetes and Compose sources" check_sources
+step "Kubernetes, Compose and systemd sources" check_sources
 step "kustomize rendering of deploy/k8s" check_kustomize
 step "Secrets from create-secrets.sh" check_create_secrets
 step "Compose specification" check_compose

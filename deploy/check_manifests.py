@@ -11,8 +11,11 @@ Kubernetes objects are validated against the JSON schemas bundled in the `kubern
 package (no network), in strict mode (unknown fields are errors), for every version in
 K8S_VERSIONS. A kind without a schema is an error, not a warning. On top of the schemas, the
 kit's own rules: hardened, resourced and probed workloads, references that resolve (volumes,
-ConfigMaps, Secrets, Services), TOML configs that parse, and a hub configuration whose regions
-match the nodes that are actually deployed.
+ConfigMaps, Secrets, Services), TOML configs that parse, a hub configuration whose regions
+match the nodes that are actually deployed, and audit trails that can be written: every hub and
+node has an [audit] section whose `dir` and `signing_key_file` lie on a writable volume of its
+own, mounted at /var/lib/toex/audit (Kubernetes, Compose), or on a path its systemd unit makes
+writable (deploy/config, deploy/systemd).
 
 Prints one line per problem and exits 1 when there is any.
 """
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import sys
 import tomllib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 import kubernetes_validate
@@ -40,6 +43,23 @@ K8S_VERSIONS = ("1.30", "1.37")
 NOT_IN_KUSTOMIZATION_SUFFIX = ".example.yaml"
 
 NAMESPACE = "toex"
+SYSTEMD = DEPLOY / "systemd"
+REFERENCE_CONFIG = DEPLOY / "config"
+
+# Where the hub's and every node's audit volume is mounted, and the keys of [audit] (the process
+# refuses any other key: extend this set when the audit configuration gains one).
+AUDIT_MOUNT = "/var/lib/toex/audit"
+AUDIT_KEYS = {
+    "dir",
+    "signing_key_file",
+    "segment_max_bytes",
+    "queue_capacity",
+    "max_batch_records",
+    "checkpoint_every_records",
+    "checkpoint_interval_secs",
+}
+# Kubernetes volume sources that a container can write to (the others are always read-only).
+WRITABLE_VOLUME_SOURCES = {"emptyDir", "persistentVolumeClaim", "ephemeral"}
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "Pod"}
 SERVER_KINDS = {"Deployment", "StatefulSet", "DaemonSet"}
 
@@ -226,6 +246,104 @@ def check_toml_data(obj: dict, where: str, problems: Problems) -> dict[str, dict
     return parsed
 
 
+def under(path: str, parent: str) -> bool:
+    """Whether absolute `path` is `parent` or inside it (by path components, not by prefix)."""
+    return PurePosixPath(path).is_relative_to(PurePosixPath(parent))
+
+
+def audit_paths(config: dict, label: str, where: str, problems: Problems) -> list[tuple[str, str, str]]:
+    """What of a hub.toml's or node.toml's [audit] must be writable, as (key, path, the directory
+    that must be writable for it): the trail `dir` itself, and the directory holding
+    `signing_key_file` (the key is created there on first start). Also checks the section
+    itself; a problem in it is reported and leaves out the path at fault."""
+    audit = config.get("audit")
+    if not isinstance(audit, dict):
+        problems.add(where, f"{label}: no [audit] section (the hub and nodes refuse to start without one)")
+        return []
+    for key in sorted(set(audit) - AUDIT_KEYS):
+        problems.add(where, f"{label}: unknown key audit.{key} (the process refuses it)")
+    paths = []
+    trail = audit.get("dir")
+    if not isinstance(trail, str) or not trail.startswith("/"):
+        problems.add(where, f"{label}: audit.dir must be an absolute path, found {trail!r}")
+        trail = None
+    else:
+        paths.append(("dir", trail, trail))
+    key = audit.get("signing_key_file")
+    if key is None:
+        if config.get("dev_mode") is not True:
+            problems.add(where, f"{label}: audit.signing_key_file is required outside dev mode")
+    elif not isinstance(key, str) or not key.startswith("/"):
+        problems.add(where, f"{label}: audit.signing_key_file must be an absolute path, found {key!r}")
+    else:
+        if trail is not None and under(key, trail):
+            problems.add(where, f"{label}: audit.signing_key_file {key} is inside the trail directory {trail}; keep it outside")
+        paths.append(("signing_key_file", key, str(PurePosixPath(key).parent)))
+    return paths
+
+
+def deepest_mount(path: str, mounts: list[dict]) -> dict | None:
+    """The volumeMount (Kubernetes) or mount (Compose, same keys) whose mountPath holds `path`."""
+    holding = [mount for mount in mounts if under(path, mount.get("mountPath", ""))]
+    return max(holding, key=lambda mount: len(PurePosixPath(mount["mountPath"]).parts), default=None)
+
+
+def check_audit_volumes(objects: list[tuple[str, dict]], problems: Problems) -> None:
+    """Every hub and node workload has an [audit] section whose paths lie on a writable volume
+    mounted at AUDIT_MOUNT in each of its containers; a node's is a PersistentVolumeClaim of its
+    own; no other workload mounts an audit claim (two writers would fork the hash chain)."""
+    config_maps = {
+        (obj.get("metadata") or {}).get("name"): obj for _, obj in objects if obj.get("kind") == "ConfigMap"
+    }
+    workloads = [(where, obj) for where, obj in objects if obj.get("kind") in WORKLOAD_KINDS]
+    audit_claims: dict[str, str] = {}
+    for where, obj in workloads:
+        configs = []
+        for kind, name in referenced_objects(obj):
+            if kind == "ConfigMap" and name in config_maps:
+                parsed = check_toml_data(config_maps[name], where, Problems())
+                configs += [(key, parsed[key]) for key in ("hub.toml", "node.toml") if key in parsed]
+        if not configs:
+            continue
+        label = name_of(obj)
+        spec = pod_spec(obj) or {}
+        volumes = {volume.get("name"): volume for volume in spec.get("volumes") or []}
+        for key, config in configs:
+            paths = audit_paths(config, f"{label} {key}", where, problems)
+            for container in spec.get("containers") or []:
+                cname = f"{label} container {container.get('name')}"
+                mounts = container.get("volumeMounts") or []
+                audit_mounts = [m for m in mounts if m.get("mountPath") == AUDIT_MOUNT]
+                if not audit_mounts:
+                    problems.add(where, f"{cname}: mounts no audit volume at {AUDIT_MOUNT}")
+                for mount in audit_mounts:
+                    claim = (volumes.get(mount.get("name")) or {}).get("persistentVolumeClaim") or {}
+                    if claim.get("claimName"):
+                        audit_claims[claim["claimName"]] = label
+                for name, path, directory in paths:
+                    mount = deepest_mount(directory, mounts)
+                    if mount is None:
+                        problems.add(where, f"{cname}: {key} audit.{name} ({path}) is on the read-only root file system")
+                        continue
+                    volume = volumes.get(mount.get("name")) or {}
+                    source = next((s for s in WRITABLE_VOLUME_SOURCES if s in volume), None)
+                    what = f"{key} audit.{name} ({path}) is on volume {mount.get('name')}"
+                    if mount.get("readOnly") or source is None:
+                        problems.add(where, f"{cname}: {what}, which is mounted read-only")
+                    elif source == "emptyDir" and (volume.get("emptyDir") or {}).get("medium") == "Memory":
+                        problems.add(where, f"{cname}: {what}, which is in memory")
+                    elif source == "persistentVolumeClaim" and (volume["persistentVolumeClaim"] or {}).get("readOnly"):
+                        problems.add(where, f"{cname}: {what}, whose claim is read-only")
+                    elif key == "node.toml" and source != "persistentVolumeClaim":
+                        problems.add(where, f"{cname}: {what}, which is not a PersistentVolumeClaim (a node's trail must outlive the pod)")
+                    elif key == "node.toml" and under(config.get("data_dir") or "/nonexistent", mount.get("mountPath")):
+                        problems.add(where, f"{cname}: {what}, which also holds data_dir; give the audit trail a volume of its own")
+    for where, obj in workloads:
+        for kind, name in referenced_objects(obj):
+            if kind == "PersistentVolumeClaim" and name in audit_claims and audit_claims[name] != name_of(obj):
+                problems.add(where, f"{name_of(obj)} mounts {kind}/{name}, the audit trail of {audit_claims[name]}")
+
+
 def check_cross_references(objects: list[tuple[str, dict]], problems: Problems) -> None:
     """References between objects resolve, and the hub's regions match the deployed nodes."""
     by_kind: dict[str, dict[str, tuple[str, dict]]] = {}
@@ -263,6 +381,7 @@ def check_cross_references(objects: list[tuple[str, dict]], problems: Problems) 
     ]
     for where, _, hub in hub_configs:
         check_k8s_regions(hub, where, by_kind, workloads, problems)
+    check_audit_volumes(objects, problems)
 
 
 def check_k8s_regions(hub: dict, where: str, by_kind: dict, workloads: list, problems: Problems) -> None:
@@ -359,17 +478,19 @@ def check_k8s_source(problems: Problems) -> int:
 
 
 def check_rendered(paths: list[str], problems: Problems) -> int:
-    count = 0
+    objects: list[tuple[str, dict]] = []
     for name in paths:
         path = Path(name)
         for obj in load_documents(path, problems):
             validate_schema(obj, name, problems)
             check_workload(obj, name, problems, rendered=True)
             check_toml_data(obj, name, problems)
-            count += 1
-    if count == 0:
+            objects.append((name, obj))
+    if not objects:
         problems.add(" ".join(paths), "no Kubernetes objects")
-    return count
+    # What is applied keeps every hub and node able to write its audit trail.
+    check_audit_volumes(objects, problems)
+    return len(objects)
 
 
 def check_compose(problems: Problems) -> int:
@@ -412,7 +533,111 @@ def check_compose(problems: Problems) -> int:
         except tomllib.TOMLDecodeError as error:
             problems.add(str(toml_path.relative_to(DEPLOY.parent)), f"invalid TOML: {error}")
     check_compose_regions(compose, where, problems)
+    check_compose_audit(compose, where, problems)
     return len(services)
+
+
+def compose_mounts(service: dict) -> list[dict]:
+    """A service's mounts (short syntax, as the kit writes them) with the keys of a Kubernetes
+    volumeMount: name (the volume or host path), mountPath, readOnly, plus kind."""
+    mounts = []
+    for mount in service.get("volumes") or []:
+        parts = str(mount).split(":")
+        if len(parts) < 2:
+            continue
+        kind = "bind" if parts[0].startswith((".", "/")) else "volume"
+        read_only = len(parts) > 2 and "ro" in parts[2].split(",")
+        mounts.append({"name": parts[0], "mountPath": parts[1], "readOnly": read_only, "kind": kind})
+    for entry in service.get("tmpfs") or []:
+        mounts.append({"name": "tmpfs", "mountPath": str(entry).split(":", 1)[0], "readOnly": False, "kind": "tmpfs"})
+    return mounts
+
+
+def check_compose_audit(compose: dict, where: str, problems: Problems) -> None:
+    """The hub and every node keep their [audit] paths on a writable named volume of their own,
+    mounted at AUDIT_MOUNT, which `init` also mounts (to hand it to the runtime user)."""
+    base = COMPOSE.parent
+    services = compose.get("services") or {}
+    init_volumes = {m["name"] for m in compose_mounts(services.get("init") or {}) if m["kind"] == "volume"}
+    owners: dict[str, list[str]] = {}
+    for name, service in services.items():
+        command = [str(part) for part in service.get("command") or []]
+        if command[:1] not in (["hub"], ["node"]) or "--config" not in command[:-1]:
+            continue
+        label = f"service {name}"
+        config_path = command[command.index("--config") + 1]
+        mounts = compose_mounts(service)
+        sources = [m["name"] for m in mounts if m["mountPath"] == config_path and m["kind"] == "bind"]
+        if len(sources) != 1:
+            problems.add(where, f"{label}: its --config {config_path} is not one file mounted from deploy/compose")
+            continue
+        try:
+            config = tomllib.loads((base / sources[0]).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            problems.add(where, f"{label}: cannot read {sources[0]}: {error}")
+            continue
+        audit_mounts = [m for m in mounts if m["mountPath"] == AUDIT_MOUNT]
+        if not audit_mounts:
+            problems.add(where, f"{label}: mounts no audit volume at {AUDIT_MOUNT}")
+        for mount in audit_mounts:
+            if mount["kind"] == "volume":
+                owners.setdefault(mount["name"], []).append(name)
+        for key, path, directory in audit_paths(config, f"{label} {sources[0]}", where, problems):
+            mount = deepest_mount(directory, mounts)
+            what = f"audit.{key} ({path})"
+            if mount is None:
+                problems.add(where, f"{label}: {what} is on the read-only root file system")
+            elif mount["kind"] != "volume":
+                problems.add(where, f"{label}: {what} is on a {mount['kind']} mount, not a named volume that persists")
+            elif mount["readOnly"]:
+                problems.add(where, f"{label}: {what} is on volume {mount['name']}, which is mounted read-only")
+            elif mount["name"] not in init_volumes:
+                problems.add(where, f"{label}: {what} is on volume {mount['name']}, which init does not mount to hand to the runtime user")
+    for volume, users in sorted(owners.items()):
+        if len(users) > 1:
+            problems.add(where, f"services {', '.join(sorted(users))} share the audit volume {volume}; each needs its own")
+
+
+def systemd_writable(unit: Path) -> list[str]:
+    """The paths a unit with ProtectSystem=strict may write: StateDirectory= (under /var/lib) and
+    ReadWritePaths=. Specifiers are kept as written (%i)."""
+    writable = []
+    for line in unit.read_text(encoding="utf-8").splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "StateDirectory":
+            writable += [f"/var/lib/{entry}" for entry in value.split()]
+        elif key.strip() == "ReadWritePaths":
+            writable += [entry.lstrip("-+") for entry in value.split()]
+    return writable
+
+
+def check_systemd(problems: Problems) -> int:
+    """Each unit can write /var/lib/toex/audit and the [audit] paths of the reference configs in
+    deploy/config (which the units are installed with)."""
+    units = {"hub": SYSTEMD / "toex-hub.service", "node": SYSTEMD / "toex-node@.service"}
+    configs = {"hub": [REFERENCE_CONFIG / "hub.toml"], "node": sorted((REFERENCE_CONFIG / "nodes").glob("*.toml"))}
+    for role, unit in units.items():
+        where = str(unit.relative_to(DEPLOY.parent))
+        try:
+            writable = systemd_writable(unit)
+        except OSError as error:
+            problems.add(where, f"cannot read: {error}")
+            continue
+        if not any(under(AUDIT_MOUNT, path) for path in writable):
+            problems.add(where, f"{AUDIT_MOUNT} is neither a StateDirectory= nor under ReadWritePaths=")
+        for config_path in configs[role]:
+            config_where = str(config_path.relative_to(DEPLOY.parent))
+            try:
+                config = tomllib.loads(config_path.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as error:
+                problems.add(config_where, f"cannot read: {error}")
+                continue
+            region = config.get("region", "%i")
+            instance = [entry.replace("%i", region) for entry in writable]
+            for key, path, directory in audit_paths(config, config_path.name, config_where, problems):
+                if not any(under(directory, entry) for entry in instance):
+                    problems.add(config_where, f"audit.{key} ({path}) is not writable under {unit.name}")
+    return len(units)
 
 
 def check_compose_regions(compose: dict, where: str, problems: Problems) -> None:
@@ -487,7 +712,8 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["source"] and len(argv) == 1:
         objects = check_k8s_source(problems)
         services = check_compose(problems)
-        summary = f"{objects} Kubernetes objects under deploy/k8s, {services} Compose services"
+        units = check_systemd(problems)
+        summary = f"{objects} Kubernetes objects under deploy/k8s, {services} Compose services, {units} systemd units"
     elif argv[:1] == ["rendered"] and len(argv) > 1:
         objects = check_rendered(argv[1:], problems)
         summary = f"{objects} rendered Kubernetes objects"

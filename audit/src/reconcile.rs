@@ -161,7 +161,8 @@ fn is_query_record(record: &AuditRecord) -> bool {
     !matches!(record.kind, RecordKind::TrailResumed | RecordKind::AuditSearch)
 }
 
-/// The hub side: every region asked or with an outcome, per query.
+/// The hub side: every region asked or with an outcome, per query, with the rows the hub
+/// received from each region's node.
 fn hub_view(records: &[AuditRecord]) -> BTreeMap<QueryRegion, SideView> {
     let mut view: BTreeMap<QueryRegion, SideView> = BTreeMap::new();
     for record in records.iter().filter(|record| is_query_record(record)) {
@@ -172,7 +173,7 @@ fn hub_view(records: &[AuditRecord]) -> BTreeMap<QueryRegion, SideView> {
         }
         for outcome in &record.region_outcomes {
             let key = (record.query_id.clone(), outcome.region.clone());
-            view.entry(key).or_default().rows += outcome.rows_released;
+            view.entry(key).or_default().rows += outcome.rows_received;
         }
     }
     view

@@ -98,7 +98,10 @@ pub enum RegionStatus {
 }
 
 /// Decision, outcome and release for one region. `rows_released` counts the rows this record
-/// covers (a chunked disclosure writes one record per chunk; reconciliation sums them).
+/// covers (a chunked disclosure writes one record per chunk): at a node, rows sent to the hub; at
+/// the hub, rows from this region released to the caller. `rows_received` (hub only) counts the
+/// rows the hub received from the region's node; reconciliation compares it with the node's
+/// `rows_released`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegionOutcome {
     /// Region code.
@@ -112,6 +115,9 @@ pub struct RegionOutcome {
     /// Rows released by this record.
     #[serde(default)]
     pub rows_released: u64,
+    /// Hub side: rows received from the region's node.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rows_received: u64,
     /// Ids of the records released (`record_id` only, never content).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub record_ids: Vec<String>,
@@ -120,8 +126,19 @@ pub struct RegionOutcome {
 impl RegionOutcome {
     /// An outcome for `region` with nothing decided or released yet.
     pub fn new(region: impl Into<String>) -> Self {
-        Self { region: region.into(), decision: None, status: None, rows_released: 0, record_ids: Vec::new() }
+        Self {
+            region: region.into(),
+            decision: None,
+            status: None,
+            rows_released: 0,
+            rows_received: 0,
+            record_ids: Vec::new(),
+        }
     }
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 /// Whether the whole answer was complete (DESIGN §4: no silent partials).

@@ -199,10 +199,15 @@ fn outcome(region: &str, rows: u64) -> RegionOutcome {
     RegionOutcome { rows_released: rows, ..RegionOutcome::new(region) }
 }
 
+fn received(region: &str, rows: u64) -> RegionOutcome {
+    RegionOutcome { rows_received: rows, ..RegionOutcome::new(region) }
+}
+
+/// The hub's completion record: what it received from each region.
 fn hub_disclosure() -> AuditRecord {
     let mut record = consultation("q-1", "alice", "OP-1", "+447700900123");
-    record.kind = RecordKind::Disclosure;
-    record.region_outcomes = vec![outcome("NWROCU", 3), outcome("LONDON", 2)];
+    record.kind = RecordKind::Completion;
+    record.region_outcomes = vec![received("NWROCU", 3), received("LONDON", 2)];
     record
 }
 

@@ -7,13 +7,15 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use futures::future::join_all;
-use toex_common::identifiers::{MAX_CHECK_IDENTIFIERS, identifier_column};
+use toex_audit::{AuditRecord, CompletionStatus, RecordKind, RegionOutcome as AuditOutcome};
+use toex_common::identifiers::{MAX_CHECK_IDENTIFIERS, identifier_column, kind_name};
 use toex_policy::{Access, Request, RequestKind};
 use toex_proto::v1::{
     Identifier, IdentifierKind, IdentifierResult, NodeCheckRequest, NodeHit, RegionHit, RegionOutcome, RegionStatus,
 };
 use tracing::{info, instrument};
 
+use crate::audit_trail;
 use crate::caller::Caller;
 use crate::delegation::Delegation;
 use crate::error::HubError;
@@ -43,12 +45,51 @@ pub struct CheckAnswer {
 type RegionAnswer = Result<Vec<NodeHit>, (RegionStatus, String)>;
 
 impl Hub {
-    /// Answers a hit/no-hit check for `caller`.
+    /// Answers a hit/no-hit check for `caller`. The consultation is durable in the audit trail
+    /// before any region is asked, and the hits released are recorded before they are returned.
     #[instrument(skip_all, fields(query_id, subject = %caller.claims.subject, identifiers = query.identifiers.len()))]
     pub async fn check(&self, caller: &Caller, query: CheckQuery) -> Result<CheckAnswer, HubError> {
-        let identifiers = normalise_all(&query.identifiers)?;
         let query_id = uuid::Uuid::new_v4().to_string();
         tracing::Span::current().record("query_id", query_id.as_str());
+        let searched = query.identifiers.iter().map(|identifier| identifier.value.clone()).collect();
+        let mut template =
+            audit_trail::record(RecordKind::Consultation, &query_id, caller, "hit_no_hit", None, searched);
+        let identifiers = match normalise_all(&query.identifiers) {
+            Ok(identifiers) => identifiers,
+            Err(error) => {
+                audit_trail::record_refusal(self.audit(), template, &error).await?;
+                return Err(error);
+            }
+        };
+        template.identifiers = identifiers.iter().map(|identifier| identifier.value.clone()).collect();
+        if let Some(description) = template.query.as_mut() {
+            description.parameters = identifiers
+                .iter()
+                .enumerate()
+                .map(|(index, identifier)| {
+                    let kind = IdentifierKind::try_from(identifier.kind).unwrap_or(IdentifierKind::Unspecified);
+                    (format!("{index}.{}", kind_name(kind)), identifier.value.clone())
+                })
+                .collect();
+        }
+        match self.run_check(caller, &query, identifiers, &query_id, &template).await {
+            Ok(answer) => Ok(answer),
+            Err(error) => {
+                audit_trail::record_refusal(self.audit(), template, &error).await?;
+                Err(error)
+            }
+        }
+    }
+
+    async fn run_check(
+        &self,
+        caller: &Caller,
+        query: &CheckQuery,
+        identifiers: Vec<Identifier>,
+        query_id: &str,
+        template: &AuditRecord,
+    ) -> Result<CheckAnswer, HubError> {
+        let query_id = query_id.to_owned();
         let tables: BTreeSet<&'static str> =
             identifiers.iter().filter_map(|identifier| kind_table(identifier.kind)).collect();
         let regions = self.registry().snapshot();
@@ -59,6 +100,14 @@ impl Hub {
                 "no region releases hit/no-hit answers to you for these identifiers".to_owned(),
             ));
         }
+        let mut consultation = template.clone();
+        consultation.regions_asked = regions
+            .iter()
+            .filter(|region| grants.keys().any(|(granted, _)| granted == &region.code))
+            .map(|region| region.code.clone())
+            .collect();
+        consultation.completion = Some(CompletionStatus::InProgress);
+        audit_trail::append(self.audit(), consultation).await?;
         let delegation = Delegation::new(Arc::clone(self.signer()), caller.clone(), query_id.clone(), grants.clone());
         let outcomes = Outcomes::new();
         let calls = regions.iter().map(|region| {
@@ -98,6 +147,14 @@ impl Hub {
                 describe(&account)
             )));
         }
+        let mut disclosure = template.clone();
+        disclosure.kind = RecordKind::Disclosure;
+        disclosure.completion = Some(if is_complete { CompletionStatus::Complete } else { CompletionStatus::Partial });
+        disclosure.region_outcomes = audit_trail::received(&account)
+            .into_iter()
+            .map(|outcome| AuditOutcome { rows_released: outcome.rows_received, ..outcome })
+            .collect();
+        audit_trail::append(self.audit(), disclosure).await?;
         info!(query_id = %query_id, complete = is_complete, "check answered");
         Ok(CheckAnswer { query_id, results, regions: account, complete: is_complete })
     }

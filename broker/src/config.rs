@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+use toex_audit::AuditConfig;
 pub use toex_common::config_file::ConfigError;
 use toex_common::config_file::{invalid, read_toml};
 use toex_policy::PolicyFiles;
@@ -38,6 +39,9 @@ pub struct HubConfig {
     /// The hub's Cedar policy; the shipped default hub policy when absent.
     #[serde(default)]
     pub policy: Option<PolicyFiles>,
+    /// The audit trail: every consultation and disclosure is durable here before anything is
+    /// released, or the request fails `UNAVAILABLE`.
+    pub audit: AuditConfig,
 }
 
 /// Where to reach one region's node.
@@ -106,6 +110,10 @@ impl HubConfig {
         if let Some(policy) = &mut self.policy {
             policy.resolve_paths(base);
         }
+        resolve(&mut self.audit.dir);
+        if let Some(key) = &mut self.audit.signing_key_file {
+            resolve(key);
+        }
     }
 
     /// Checks every value, naming the first key that is wrong.
@@ -125,6 +133,7 @@ impl HubConfig {
         if self.policy.as_ref().is_some_and(|policy| policy.policy_files.is_empty()) {
             return Err(invalid("policy.policy_files", "list at least one Cedar policy file, or drop [policy]"));
         }
+        validate_audit(&self.audit, self.dev_mode)?;
         if self.regions.is_empty() {
             return Err(invalid("regions", "at least one region is required"));
         }
@@ -169,6 +178,19 @@ impl HubConfig {
         }
         Ok(())
     }
+}
+
+/// Checks an `[audit]` section: valid values, and outside dev mode a signing key file, so that
+/// checkpoints can be verified after a restart.
+pub fn validate_audit(audit: &AuditConfig, dev_mode: bool) -> Result<(), ConfigError> {
+    audit.validate().map_err(|error| invalid("audit", error.to_string()))?;
+    if audit.signing_key_file.is_none() && !dev_mode {
+        return Err(invalid(
+            "audit.signing_key_file",
+            "required outside dev mode: checkpoints must be signed by a key that outlives the process",
+        ));
+    }
+    Ok(())
 }
 
 impl HubLimits {
@@ -228,7 +250,8 @@ mod tests {
     const SECURITY: &str = "delegation_key_file = \"keys/delegation-signing-key.pem\"\n\
         public_tls = { cert_file = \"hub-public.pem\", key_file = \"hub-public.key\" }\n\
         node_tls = { ca_file = \"ca.pem\", cert_file = \"hub.pem\", key_file = \"hub.key\" }\n\
-        auth = { issuers = [{ issuer = \"idp\", audience = \"toex-hub\", keys = [{ kind = \"jwks\", path = \"j.json\" }] }] }\n";
+        auth = { issuers = [{ issuer = \"idp\", audience = \"toex-hub\", keys = [{ kind = \"jwks\", path = \"j.json\" }] }] }\n\
+        audit = { dir = \"audit\", signing_key_file = \"keys/audit.key\" }\n";
 
     #[test]
     fn loads_with_defaults_and_names_bad_keys() {

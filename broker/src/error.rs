@@ -31,6 +31,9 @@ pub enum HubError {
     /// Policy refuses the request (nothing was fanned out).
     #[error("{0}")]
     Denied(String),
+    /// The audit trail cannot be written: nothing is released (fail closed).
+    #[error("{0}")]
+    AuditUnavailable(String),
     /// The hub's own set-up (keys, certificates, policy) is unusable.
     #[error("{0}")]
     Setup(String),
@@ -49,6 +52,7 @@ impl From<HubError> for tonic::Status {
             HubError::ResourceLimit(_) => tonic::Status::resource_exhausted(message),
             HubError::Encode(_) => tonic::Status::internal(message),
             HubError::Denied(_) => tonic::Status::permission_denied(message),
+            HubError::AuditUnavailable(_) => tonic::Status::unavailable(message),
             HubError::Setup(_) => tonic::Status::internal(message),
         }
     }

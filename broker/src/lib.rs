@@ -6,6 +6,8 @@
 //! release and streams the answer back with an account of every region. It stores no records.
 
 pub mod access;
+pub mod audit_search;
+pub mod audit_trail;
 pub mod caller;
 pub mod check;
 pub mod config;

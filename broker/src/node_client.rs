@@ -11,7 +11,8 @@ use toex_common::ipc::MAX_MESSAGE_BYTES;
 
 use toex_proto::v1::node_client::NodeClient as GrpcClient;
 use toex_proto::v1::{
-    CatalogRequest, CatalogResponse, ExecuteRequest, ExecuteResponse, NodeCheckRequest, NodeCheckResponse,
+    CatalogRequest, CatalogResponse, ExecuteRequest, ExecuteResponse, NodeAuditSearchRequest, NodeAuditSearchResponse,
+    NodeCheckRequest, NodeCheckResponse,
 };
 use toex_tls::{HubTls, LinkTlsMode, node_channel};
 use tonic::Status;
@@ -35,6 +36,12 @@ pub trait NodeClient: Send + Sync + fmt::Debug {
     async fn execute(&self, request: ExecuteRequest, timeout: Duration) -> Result<ResponseStream, Status>;
     /// Hit/no-hit counts for a list of identifiers.
     async fn check(&self, request: NodeCheckRequest, timeout: Duration) -> Result<NodeCheckResponse, Status>;
+    /// Searches the node's audit trail for an auditor.
+    async fn audit_search(
+        &self,
+        request: NodeAuditSearchRequest,
+        timeout: Duration,
+    ) -> Result<NodeAuditSearchResponse, Status>;
 }
 
 /// How long an idle HTTP/2 connection waits between keepalive pings.
@@ -133,5 +140,16 @@ impl NodeClient for GrpcNodeClient {
         request.set_timeout(timeout);
         let mut client = self.client.clone();
         Ok(client.check(request).await?.into_inner())
+    }
+
+    async fn audit_search(
+        &self,
+        request: NodeAuditSearchRequest,
+        timeout: Duration,
+    ) -> Result<NodeAuditSearchResponse, Status> {
+        let mut request = tonic::Request::new(request);
+        request.set_timeout(timeout);
+        let mut client = self.client.clone();
+        Ok(client.audit_search(request).await?.into_inner())
     }
 }

@@ -1,7 +1,7 @@
 //! The hub's domain logic for analytical SQL: check, plan over the federated catalogue, federate,
 //! and start execution. Independent of gRPC.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use datafusion::execution::SendableRecordBatchStream;
@@ -9,13 +9,17 @@ use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::execute_stream;
 use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
 use datafusion::prelude::SessionContext;
+use toex_audit::{AuditLog, AuditRecord, CompletionStatus, Decision, RecordKind};
+use toex_common::release::AuditedRelease;
 use toex_common::session::locked_down_session;
 use toex_common::sql_guard::{check_read_only_select, read_only_options};
 use toex_policy::{PolicyEngine, RegionExplanation, RequestKind, plan_shape};
+use toex_proto::v1::RegionStatus;
 use toex_security::DelegationSigner;
 use tracing::{info, instrument};
 
-use crate::access::{decide_query, restrict_federated_scans};
+use crate::access::{QueryAccess, decide_query, restrict_federated_scans};
+use crate::audit_trail::{self, Completion};
 use crate::caller::Caller;
 use crate::config::HubConfig;
 use crate::delegation::Delegation;
@@ -39,13 +43,17 @@ pub struct SqlQuery {
     pub max_rows: u64,
 }
 
-/// A started answer: rows stream from `stream`; `outcomes` fills in as regions answer.
+/// A started answer: rows stream from `stream`; `outcomes` fills in as regions answer. Every
+/// batch passes `release` (a durable disclosure record) before it is sent; `completion` records
+/// how the answer ended.
 pub struct SqlAnswer {
     pub query_id: String,
     pub stream: SendableRecordBatchStream,
     pub outcomes: Arc<Outcomes>,
     pub row_cap: u64,
     pub require_complete: bool,
+    pub release: AuditedRelease,
+    pub completion: Completion,
 }
 
 /// The national hub.
@@ -54,18 +62,34 @@ pub struct Hub {
     registry: Arc<Registry>,
     policy: PolicyEngine,
     signer: Arc<DelegationSigner>,
+    audit: Arc<AuditLog>,
 }
 
 impl Hub {
     /// A hub over the given node clients (in configuration order), deciding with `policy` and
     /// signing delegations with `signer`.
-    pub fn new(config: HubConfig, clients: RegionClients, policy: PolicyEngine, signer: DelegationSigner) -> Self {
-        Self { config, registry: Arc::new(Registry::new(clients)), policy, signer: Arc::new(signer) }
+    pub fn new(
+        config: HubConfig,
+        clients: RegionClients,
+        policy: PolicyEngine,
+        signer: DelegationSigner,
+        audit: AuditLog,
+    ) -> Self {
+        let registry = Arc::new(Registry::new(clients));
+        Self { config, registry, policy, signer: Arc::new(signer), audit: Arc::new(audit) }
     }
 
     /// A hub as its configuration describes: mutual TLS to every node (plaintext in dev mode
     /// only), its Cedar policy and its delegation key. Refuses to build on any missing or bad file.
     pub fn from_config(config: HubConfig) -> Result<Self, HubError> {
+        let audit = AuditLog::open(config.audit.clone())
+            .map_err(|error| HubError::Setup(format!("audit trail {}: {error}", config.audit.dir.display())))?;
+        Self::from_config_with_audit(config, audit)
+    }
+
+    /// As [`Hub::from_config`] with an audit trail opened by the caller (for example over
+    /// injected storage in fault tests).
+    pub fn from_config_with_audit(config: HubConfig, audit: AuditLog) -> Result<Self, HubError> {
         let policy = match &config.policy {
             Some(files) => files.engine(toex_policy::HUB_LABEL),
             None => PolicyEngine::default_hub(),
@@ -78,7 +102,12 @@ impl Hub {
         let signer = DelegationSigner::new(&pem)
             .map_err(|error| HubError::Setup(format!("delegation_key_file {}: {error}", key_file.display())))?;
         let clients = GrpcNodeClient::for_regions(&config)?;
-        Ok(Self::new(config, clients, policy, signer))
+        Ok(Self::new(config, clients, policy, signer, audit))
+    }
+
+    /// The hub's audit trail.
+    pub fn audit(&self) -> &Arc<AuditLog> {
+        &self.audit
     }
 
     /// The hub's own policy engine.
@@ -99,19 +128,45 @@ impl Hub {
         &self.registry
     }
 
-    /// Checks, decides, plans and starts one analytical query for `caller`.
+    /// Checks, decides, plans and starts one analytical query for `caller`. The consultation
+    /// is durable in the audit trail before anything is fanned out; a refusal is recorded too.
     #[instrument(skip_all, fields(query_id, subject = %caller.claims.subject))]
     pub async fn sql(&self, caller: &Caller, query: SqlQuery) -> Result<SqlAnswer, HubError> {
-        check_read_only_select(&query.sql)?;
         let query_id = uuid::Uuid::new_v4().to_string();
         tracing::Span::current().record("query_id", query_id.as_str());
+        let template = audit_trail::record(
+            RecordKind::Consultation,
+            &query_id,
+            caller,
+            "sql",
+            Some(query.sql.clone()),
+            Vec::new(),
+        );
+        match self.start_sql(caller, &query, &query_id, &template).await {
+            Ok(answer) => Ok(answer),
+            Err(error) => {
+                audit_trail::record_refusal(&self.audit, template, &error).await?;
+                Err(error)
+            }
+        }
+    }
 
+    async fn start_sql(
+        &self,
+        caller: &Caller,
+        query: &SqlQuery,
+        query_id: &str,
+        template: &AuditRecord,
+    ) -> Result<SqlAnswer, HubError> {
+        check_read_only_select(&query.sql)?;
+        let query_id = query_id.to_owned();
         let regions = self.registry.snapshot();
         let catalog = build_catalog(&regions);
         let context = federated_context(&catalog)?;
         let resolved = resolved_plan(&context, &query.sql).await?;
         let access = decide_query(&self.policy, caller, &plan_shape(&resolved), &catalog)?;
         let restricted = restrict_federated_scans(resolved, caller, &access)?;
+        audit_trail::append(&self.audit, consultation(template, &access)).await?;
 
         let outcomes = Arc::new(Outcomes::new());
         access.record_refusals(&outcomes);
@@ -131,12 +186,15 @@ impl Hub {
         let physical = planner.create_physical_plan(&federated, &state).await.map_err(HubError::Plan)?;
         let stream = execute_stream(physical, context.task_ctx()).map_err(HubError::Execution)?;
         info!(query_id = %query_id, "query planned");
+        let release = AuditedRelease::new(Arc::clone(&self.audit), template.clone(), audit_trail::FEDERATION);
         Ok(SqlAnswer {
             query_id,
             stream,
             outcomes,
             row_cap: self.config.limits.row_cap(query.max_rows),
             require_complete: query.require_complete,
+            release,
+            completion: Completion { log: Arc::clone(&self.audit), template: template.clone() },
         })
     }
 
@@ -155,6 +213,17 @@ impl Hub {
     /// Policy dry run: for `caller`, what each region would release from each table `sql` reads,
     /// and which hub policies decided it. Plans the query but touches no data and calls no node.
     pub async fn explain(&self, caller: &Caller, sql: &str) -> Result<(RequestKind, Vec<RegionExplanation>), HubError> {
+        let query_id = uuid::Uuid::new_v4().to_string();
+        let mut record = audit_trail::record(
+            RecordKind::Consultation,
+            &query_id,
+            caller,
+            "explain",
+            Some(sql.to_owned()),
+            Vec::new(),
+        );
+        record.note = Some("policy dry run: no data touched, no region asked".to_owned());
+        audit_trail::append(&self.audit, record).await?;
         check_read_only_select(sql)?;
         let catalog = build_catalog(&self.registry.snapshot());
         let context = federated_context(&catalog)?;
@@ -168,6 +237,28 @@ impl Hub {
         }
         Ok((kind, explanations))
     }
+}
+
+/// The consultation record: the regions asked and what the hub's policy decided for each.
+fn consultation(template: &AuditRecord, access: &QueryAccess) -> AuditRecord {
+    let mut record = template.clone();
+    let mut decisions: BTreeMap<String, Decision> = BTreeMap::new();
+    for (region, _) in access.released.values().flatten() {
+        decisions.insert(region.clone(), Decision::Allow);
+    }
+    for (region, status, _) in &access.refused {
+        let refused = if *status == RegionStatus::HitOnly { Decision::HitOnly } else { Decision::Deny };
+        decisions.entry(region.clone()).or_insert(refused);
+    }
+    record.regions_asked = decisions
+        .iter()
+        .filter(|(_, decision)| **decision == Decision::Allow)
+        .map(|(region, _)| region.clone())
+        .collect();
+    record.region_outcomes =
+        decisions.into_iter().map(|(region, decision)| audit_trail::decided(&region, decision)).collect();
+    record.completion = Some(CompletionStatus::InProgress);
+    record
 }
 
 /// Plans `sql` read-only into DataFusion's resolved (not yet optimized) plan.

@@ -44,10 +44,12 @@ pub async fn serve(
     hub.registry().refresh().await;
     let interval = Duration::from_secs(hub.config().discovery_interval_secs);
     let discovery = hub.registry().spawn_discovery(interval);
+    let (health, health_service) = tonic_health::server::health_reporter();
+    let health_task = tokio::spawn(report_health(health, Arc::clone(hub.audit())));
     let service = HubServer::new(HubService::new(hub))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
-    let router = Server::builder().layer(auth).add_service(service);
+    let router = Server::builder().layer(auth).add_service(health_service).add_service(service);
     let served = match tls_config {
         Some(config) => router.serve_with_incoming_shutdown(serve_tls_incoming(listener, config), shutdown).await,
         None => {
@@ -56,5 +58,30 @@ pub async fn serve(
         }
     };
     discovery.abort();
+    health_task.abort();
     served.map_err(|error| HubError::Setup(format!("transport: {error}")))
+}
+
+/// How often the health service re-reads the audit trail's state.
+pub const HEALTH_POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Keeps `grpc.health.v1` in step with the audit trail: `NOT_SERVING` while records cannot be
+/// written (queries fail closed then), `SERVING` again once the trail is writable.
+async fn report_health(health: tonic_health::server::HealthReporter, audit: Arc<toex_audit::AuditLog>) {
+    let mut serving = None;
+    loop {
+        let healthy = audit.is_healthy();
+        if serving != Some(healthy) {
+            if healthy {
+                health.set_serving::<HubServer<HubService>>().await;
+                health.set_service_status("", tonic_health::ServingStatus::Serving).await;
+            } else {
+                tracing::error!(target: "toex::audit", reason = ?audit.unavailable_reason(), "audit trail down: not serving");
+                health.set_not_serving::<HubServer<HubService>>().await;
+                health.set_service_status("", tonic_health::ServingStatus::NotServing).await;
+            }
+            serving = Some(healthy);
+        }
+        tokio::time::sleep(HEALTH_POLL_INTERVAL).await;
+    }
 }

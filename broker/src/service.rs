@@ -2,13 +2,15 @@
 
 use std::sync::Arc;
 
+use toex_audit::CompletionStatus;
 use toex_common::pump::{Chunk, PumpError, RESPONSE_CHANNEL_DEPTH, pump};
 use toex_common::time::rfc3339;
 use toex_policy::RegionExplanation;
 use toex_proto::v1::hub_server;
 use toex_proto::v1::{
-    AccessExplanation, AnswerSummary, ArrowIpc, CheckRequest, CheckResponse, ExplainRequest, ExplainResponse,
-    RegionInfo, RegionStatus, RegionsRequest, RegionsResponse, SqlRequest, SqlResponse, TableInfo, sql_response,
+    AccessExplanation, AnswerSummary, ArrowIpc, AuditSearchRequest, AuditSearchResponse, CheckRequest, CheckResponse,
+    ExplainRequest, ExplainResponse, RegionInfo, RegionStatus, RegionsRequest, RegionsResponse, SqlRequest,
+    SqlResponse, TableInfo, sql_response,
 };
 use toex_security::Purpose;
 use tokio::sync::mpsc;
@@ -84,6 +86,18 @@ impl hub_server::Hub for HubService {
         }))
     }
 
+    async fn audit_search(
+        &self,
+        request: Request<AuditSearchRequest>,
+    ) -> Result<Response<AuditSearchResponse>, Status> {
+        let claims = toex_security::claims(&request)?;
+        let request = request.into_inner();
+        let caller = caller(claims, request.purpose.as_ref())?;
+        let answer =
+            self.hub.audit_search(&caller, request.filters.unwrap_or_default(), request.include_regions).await?;
+        Ok(Response::new(AuditSearchResponse { entries: answer.entries, regions: answer.regions }))
+    }
+
     async fn regions(&self, request: Request<RegionsRequest>) -> Result<Response<RegionsResponse>, Status> {
         toex_security::claims(&request)?;
         let regions = self
@@ -147,55 +161,88 @@ fn explanation_message(explanation: RegionExplanation) -> AccessExplanation {
     }
 }
 
-/// Streams an answer to the caller, then its summary (or the status that replaces it).
+/// Streams an answer to the caller, then its summary (or the status that replaces it). Every
+/// batch is recorded before it is sent; the completion record says how the answer ended.
 async fn stream_answer(answer: SqlAnswer, sender: mpsc::Sender<Result<SqlResponse, Status>>) {
-    let SqlAnswer { query_id, stream, outcomes, row_cap, require_complete } = answer;
-    let pumped = pump(stream, Some(row_cap), &sender, chunk_message).await;
+    let SqlAnswer { query_id, stream, outcomes, row_cap, require_complete, mut release, completion } = answer;
+    let pumped = pump(stream, Some(row_cap), &sender, chunk_message, &mut release).await;
     let regions = outcomes.snapshot();
-    let final_message = match pumped {
+    let flags = release.safeguarding_flags();
+    let ended = match pumped {
         Err(PumpError::ReaderGone) => {
             info!(query_id = %query_id, "caller went away");
+            let note = Some("the caller went away; the disclosure records show what was sent".to_owned());
+            if let Err(error) = completion.write(CompletionStatus::Failed, &regions, flags, note).await {
+                warn!(query_id = %query_id, %error, "completion record not written");
+            }
             return;
         }
         Err(PumpError::Execution(error)) => {
             warn!(query_id = %query_id, "query failed");
-            let status: Status = match region_failure(&error) {
-                Some(failure) => HubError::Incomplete(failure.to_string()).into(),
+            match region_failure(&error) {
+                Some(failure) => Err(HubError::Incomplete(failure.to_string())),
                 None if require_complete && !complete(&regions) => {
-                    HubError::Incomplete("a region did not answer and a complete answer was required".to_owned()).into()
+                    Err(HubError::Incomplete("a region did not answer and a complete answer was required".to_owned()))
                 }
-                None => HubError::Execution(error).into(),
-            };
-            Err(status)
-        }
-        Err(PumpError::Encode(error)) => Err(HubError::Encode(error).into()),
-        Ok(outcome) => {
-            let answered = regions.iter().filter(|region| region.status == RegionStatus::Ok as i32).count();
-            if !regions.is_empty() && answered == 0 {
-                let failed: Vec<_> = regions
-                    .iter()
-                    .map(|region| {
-                        let status = RegionStatus::try_from(region.status).unwrap_or(RegionStatus::Unspecified);
-                        format!("{} {}: {}", region.region, status.as_str_name(), region.detail)
-                    })
-                    .collect();
-                Err(HubError::Incomplete(format!("no region answered ({})", failed.join("; "))).into())
-            } else if require_complete && !complete(&regions) {
-                Err(HubError::Incomplete("a region did not answer and a complete answer was required".to_owned())
-                    .into())
-            } else {
-                info!(query_id = %query_id, rows = outcome.rows, complete = complete(&regions), "query answered");
-                let summary = AnswerSummary {
-                    query_id,
-                    complete: complete(&regions),
-                    regions,
-                    rows: outcome.rows,
-                    truncated: outcome.truncated,
-                };
-                Ok(SqlResponse { body: Some(sql_response::Body::Summary(summary)) })
+                None => Err(HubError::Execution(error)),
             }
+        }
+        Err(PumpError::Encode(error)) => Err(HubError::Encode(error)),
+        Err(PumpError::Refused(refused)) => Err(HubError::AuditUnavailable(refused.to_string())),
+        Ok(outcome) => summarise(query_id.clone(), regions.clone(), outcome, require_complete, flags.clone()),
+    };
+    let final_message = match ended {
+        Ok(summary) => {
+            let status = if summary.complete { CompletionStatus::Complete } else { CompletionStatus::Partial };
+            match completion.write(status, &regions, flags, None).await {
+                Ok(()) => {
+                    info!(query_id = %query_id, rows = summary.rows, complete = summary.complete, "query answered");
+                    Ok(SqlResponse { body: Some(sql_response::Body::Summary(summary)) })
+                }
+                Err(error) => Err(error.into()),
+            }
+        }
+        Err(error) => {
+            let note = Some(error.to_string());
+            if let Err(audit_error) = completion.write(CompletionStatus::Failed, &regions, flags, note).await {
+                warn!(query_id = %query_id, error = %audit_error, "completion record not written");
+            }
+            Err(error.into())
         }
     };
     // The caller may already have gone; there is no one left to tell.
     let _ = sender.send(final_message).await;
+}
+
+/// The summary of a fully streamed answer, or the failure that replaces it: no region answering
+/// is `UNAVAILABLE`, never an empty success.
+fn summarise(
+    query_id: String,
+    regions: Vec<toex_proto::v1::RegionOutcome>,
+    outcome: toex_common::pump::PumpOutcome,
+    require_complete: bool,
+    safeguarding: Vec<String>,
+) -> Result<AnswerSummary, HubError> {
+    let answered = regions.iter().filter(|region| region.status == RegionStatus::Ok as i32).count();
+    if !regions.is_empty() && answered == 0 {
+        let failed: Vec<_> = regions
+            .iter()
+            .map(|region| {
+                let status = RegionStatus::try_from(region.status).unwrap_or(RegionStatus::Unspecified);
+                format!("{} {}: {}", region.region, status.as_str_name(), region.detail)
+            })
+            .collect();
+        return Err(HubError::Incomplete(format!("no region answered ({})", failed.join("; "))));
+    }
+    if require_complete && !complete(&regions) {
+        return Err(HubError::Incomplete("a region did not answer and a complete answer was required".to_owned()));
+    }
+    Ok(AnswerSummary {
+        query_id,
+        complete: complete(&regions),
+        regions,
+        rows: outcome.rows,
+        truncated: outcome.truncated,
+        safeguarding,
+    })
 }

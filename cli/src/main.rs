@@ -51,6 +51,9 @@ enum Command {
     Check(commands::check::CheckArgs),
     /// Policy dry run: what each region would release to you for a query, and why.
     Explain(commands::explain::ExplainArgs),
+    /// Verify, search and reconcile audit trails.
+    #[command(subcommand)]
+    Audit(commands::audit::AuditCommand),
     /// Write a development PKI: a federation CA, hub and node certificates (not for production).
     Certs(commands::credentials::CertsArgs),
     /// Write development keys: the dev token issuer and the hub's delegation keys.
@@ -86,6 +89,7 @@ fn main() -> ExitCode {
             Command::GenData(args) => commands::gen_data::run(&args),
             Command::Sql(args) => commands::sql::run(args).await,
             Command::Check(args) => commands::check::run(args).await,
+            Command::Audit(command) => commands::audit::run(command).await,
             Command::Explain(args) => commands::explain::run(args).await,
             Command::Certs(args) => commands::credentials::certs(&args),
             Command::Keys(args) => commands::credentials::keys(&args),

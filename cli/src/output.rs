@@ -106,6 +106,12 @@ pub fn print_summary(summary: &AnswerSummary) {
         if summary.truncated { " (truncated at the row cap)" } else { "" }
     );
     print_outcomes(&summary.regions, summary.complete);
+    if !summary.safeguarding.is_empty() {
+        eprintln!(
+            "SAFEGUARDING: this answer touches {}: identify and escalate the risk (recorded in the audit trail)",
+            summary.safeguarding.join(", ").to_lowercase().replace('_', " ")
+        );
+    }
 }
 
 /// Prints the region-by-region account of an answer and whether it is complete, on stderr.

@@ -99,3 +99,23 @@ async fn sql_exit_codes_say_complete_partial_or_caller_error() -> anyhow::Result
     federation.shutdown().await;
     Ok(())
 }
+
+#[test]
+fn every_subcommand_parses_its_arguments() {
+    // clap checks argument definitions (unique names, flags) only when a command is built.
+    for command in [
+        vec!["audit", "search", "--help"],
+        vec!["audit", "verify", "--help"],
+        vec!["audit", "reconcile", "--help"],
+        vec!["check", "--help"],
+        vec!["explain", "--help"],
+        vec!["certs", "--help"],
+        vec!["keys", "--help"],
+        vec!["token", "--help"],
+        vec!["sql", "--help"],
+        vec!["demo", "--help"],
+    ] {
+        let output = toex(&command);
+        assert!(output.status.success(), "{command:?}: {}", text(&output.stderr));
+    }
+}

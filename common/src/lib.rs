@@ -1,6 +1,7 @@
 //! Code shared by the hub and the nodes: the regions, the common data model, protective markings,
 //! the read-only SQL guard and Arrow IPC framing for streaming over gRPC.
 
+pub mod audit_filters;
 pub mod cdm;
 pub mod config_file;
 pub mod identifiers;
@@ -8,6 +9,7 @@ pub mod ipc;
 pub mod markings;
 pub mod pump;
 pub mod regions;
+pub mod release;
 pub mod session;
 pub mod signed_request;
 pub mod sql_guard;

@@ -2,7 +2,8 @@
 //!
 //! Used by the node (to the hub) and the hub (to the caller). The channel is bounded, so a slow
 //! reader applies backpressure all the way to execution; when the reader goes away the
-//! execution stream is dropped at once, which cancels the DataFusion work behind it.
+//! execution stream is dropped at once, which cancels the DataFusion work behind it. Every batch
+//! passes a [`ReleaseGate`] (the audit-before-disclose hook) before any byte of it is sent.
 
 use datafusion::error::DataFusionError;
 use datafusion::physical_plan::SendableRecordBatchStream;
@@ -10,6 +11,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::ipc::IpcEncoder;
+use crate::release::{ReleaseGate, ReleaseRefused};
 
 /// How many encoded messages may wait in a response channel before execution pauses.
 pub const RESPONSE_CHANNEL_DEPTH: usize = 4;
@@ -35,6 +37,9 @@ pub enum PumpError {
     /// Encoding a batch failed.
     #[error("encoding the result failed: {0}")]
     Encode(#[from] arrow::error::ArrowError),
+    /// The release gate refused a batch (the audit trail could not record it).
+    #[error("release refused: {0}")]
+    Refused(#[from] ReleaseRefused),
 }
 
 /// One encoded piece of the stream, handed to `wrap` to become a response message.
@@ -45,12 +50,14 @@ pub enum Chunk {
     Batch(Vec<u8>),
 }
 
-/// Sends `stream` through `sender` as IPC chunks, stopping after `max_rows` rows when set.
+/// Sends `stream` through `sender` as IPC chunks, stopping after `max_rows` rows when set. Each
+/// batch is admitted by `gate` before it is sent.
 pub async fn pump<M, E>(
     mut stream: SendableRecordBatchStream,
     max_rows: Option<u64>,
     sender: &mpsc::Sender<Result<M, E>>,
     wrap: impl Fn(Chunk) -> M,
+    gate: &mut impl ReleaseGate,
 ) -> Result<PumpOutcome, PumpError> {
     let (mut encoder, header) = IpcEncoder::new(&stream.schema())?;
     send(sender, wrap(Chunk::Schema(header))).await?;
@@ -71,6 +78,9 @@ pub async fn pump<M, E>(
                 batch_rows = room;
                 outcome.truncated = true;
             }
+        }
+        if batch_rows > 0 {
+            gate.admit(&batch).await?;
         }
         for chunk in encoder.encode(&batch)? {
             send(sender, wrap(Chunk::Batch(chunk))).await?;

@@ -8,6 +8,9 @@
 #       hub:   ca.pem, hub.pem/.key, hub-public.pem/.key; delegation-signing-key.pem, issuer-jwks.json
 #       nodes: ca.pem, its own nodes/<REGION>.pem/.key as node.pem/.key; delegation-public-key.pem
 #     The CA key and the issuer's signing key never leave the init volumes.
+#     It also makes the root of each audit volume (the hub's and every node's) the runtime user's,
+#     mode 0700, so the process can create its trail and checkpoint signing key there; it never
+#     touches what is inside.
 #  3. Generates each region's synthetic data (`toex gen-data`) once.
 #
 # It is idempotent: running it again (every `docker compose up` does) keeps the existing PKI,
@@ -69,6 +72,8 @@ for region in $REGIONS; do
     copy 0644 "$PKI/ca.pem" "$OUT/nodes/$region/pki/ca.pem"
     copy 0644 "$PKI/nodes/$region.pem" "$OUT/nodes/$region/pki/node.pem"
     copy 0600 "$PKI/nodes/$region.key" "$OUT/nodes/$region/pki/node.key"
+
+    owned "$OUT/nodes/$region/audit"
 
     data="/var/lib/toex/$region"
     if [ ! -d "$data/persons" ]; then

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toex_audit::AuditConfig;
 pub use toex_common::config_file::ConfigError;
 use toex_common::config_file::{invalid, read_toml};
 use toex_policy::PolicyFiles;
@@ -38,6 +39,9 @@ pub struct NodeConfig {
     /// The node's own Cedar policy (dual key); the shipped default node policy when absent.
     #[serde(default)]
     pub policy: Option<PolicyFiles>,
+    /// The audit trail: every consultation and disclosure is durable here before anything is
+    /// released, or the request fails `UNAVAILABLE`.
+    pub audit: AuditConfig,
 }
 
 /// An extra dataset: a CSV or Parquet file (or directory of them) exposed as a table.
@@ -129,6 +133,12 @@ impl NodeConfig {
         if let Some(policy) = &mut self.policy {
             policy.resolve_paths(base);
         }
+        if self.audit.dir.is_relative() {
+            self.audit.dir = base.join(&self.audit.dir);
+        }
+        if let Some(key) = self.audit.signing_key_file.as_mut().filter(|key| key.is_relative()) {
+            *key = base.join(&*key);
+        }
         for dataset in &mut self.datasets {
             if dataset.path.is_relative() {
                 dataset.path = base.join(&dataset.path);
@@ -147,6 +157,10 @@ impl NodeConfig {
         }
         if self.policy.as_ref().is_some_and(|policy| policy.policy_files.is_empty()) {
             return Err(invalid("policy.policy_files", "list at least one Cedar policy file, or drop [policy]"));
+        }
+        self.audit.validate().map_err(|error| invalid("audit", error.to_string()))?;
+        if self.audit.signing_key_file.is_none() && !self.dev_mode {
+            return Err(invalid("audit.signing_key_file", "required outside dev mode"));
         }
         if self.limits.max_rows_per_query == 0 {
             return Err(invalid("limits.max_rows_per_query", "must be at least 1"));
@@ -212,7 +226,8 @@ mod tests {
 
     const BASE: &str = "region = \"NWROCU\"\nlisten = \"127.0.0.1:0\"\ndata_dir = \"data\"\n\
         hub_delegation_key_file = \"keys/delegation-public-key.pem\"\n\
-        tls = { ca_file = \"ca.pem\", cert_file = \"n.pem\", key_file = \"n.key\" }\n";
+        tls = { ca_file = \"ca.pem\", cert_file = \"n.pem\", key_file = \"n.key\" }\n\
+        audit = { dir = \"audit\", signing_key_file = \"audit.key\" }\n";
 
     #[test]
     fn minimal_config_loads_with_defaults() {

@@ -33,11 +33,11 @@ pub struct NodeEngine {
     config: NodeConfig,
     data: RwLock<Arc<RegionData>>,
     guard: NodeGuard,
+    audit: Arc<toex_audit::AuditLog>,
     data_requests: std::sync::atomic::AtomicU64,
 }
 
 impl NodeEngine {
-    /// Loads the region's data as the configuration describes.
     /// Loads the region's data and its security: the hub's delegation key and the node's own
     /// policy. Refuses to open when either is missing or invalid.
     pub async fn open(config: NodeConfig) -> Result<Self, NodeError> {
@@ -47,12 +47,20 @@ impl NodeEngine {
         };
         let guard = NodeGuard::from_files(&config.region, &config.hub_delegation_key_file, policy)?;
         let data = datasets::load(&config).await?;
+        let audit = toex_audit::AuditLog::open(config.audit.clone())
+            .map_err(|error| NodeError::Setup(format!("audit trail {}: {error}", config.audit.dir.display())))?;
         Ok(Self {
             config,
             data: RwLock::new(Arc::new(data)),
             guard,
+            audit: Arc::new(audit),
             data_requests: std::sync::atomic::AtomicU64::new(0),
         })
+    }
+
+    /// The node's audit trail.
+    pub fn audit(&self) -> &Arc<toex_audit::AuditLog> {
+        &self.audit
     }
 
     /// Counts a data request (execute or check) arriving, before any check of it.

@@ -36,6 +36,9 @@ pub enum NodeError {
     /// Row and column rules could not be compiled into the plan.
     #[error("cannot apply access rules: {0}")]
     Rules(#[from] toex_policy::RulePlanError),
+    /// The audit trail cannot be written: nothing is released (fail closed).
+    #[error("{0}")]
+    AuditUnavailable(String),
     /// Security material or policy could not be loaded at start-up.
     #[error("{0}")]
     Setup(String),
@@ -62,6 +65,7 @@ impl From<NodeError> for tonic::Status {
             NodeError::Unauthenticated => tonic::Status::unauthenticated(message),
             NodeError::Denied(_) => tonic::Status::permission_denied(message),
             NodeError::Rules(_) => tonic::Status::internal(message),
+            NodeError::AuditUnavailable(_) => tonic::Status::unavailable(message),
             NodeError::Setup(_) => tonic::Status::internal(message),
         }
     }

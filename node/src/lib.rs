@@ -4,6 +4,7 @@
 //! answers read-only SQL over them with DataFusion, and streams results as Arrow IPC. It re-checks
 //! every statement itself: it never trusts the hub to have done so.
 
+pub mod audit_trail;
 pub mod config;
 pub mod datasets;
 pub mod engine;

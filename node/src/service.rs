@@ -2,23 +2,31 @@
 
 use std::sync::Arc;
 
+use toex_audit::{CompletionStatus, RecordKind};
+use toex_common::audit_filters::search_query;
 use toex_common::ipc::schema_to_bytes;
 use toex_common::pump::{Chunk, PumpError, RESPONSE_CHANNEL_DEPTH, pump};
+use toex_common::release::AuditedRelease;
 use toex_common::signed_request::SignedRequest;
 use toex_common::time::rfc3339;
+use toex_policy::{Access, RequestKind};
 use toex_proto::v1::node_server::Node;
 use toex_proto::v1::{
-    CatalogRequest, CatalogResponse, ExecuteRequest, ExecuteResponse, ExecuteSummary, NodeCheckRequest,
-    NodeCheckResponse, TableInfo, execute_response,
+    CatalogRequest, CatalogResponse, ExecuteRequest, ExecuteResponse, ExecuteSummary, NodeAuditSearchRequest,
+    NodeAuditSearchResponse, NodeCheckRequest, NodeCheckResponse, TableInfo, execute_response,
 };
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 use tracing::{info, warn};
 
+use crate::audit_trail::{self, Subject};
 use crate::engine::NodeEngine;
 use crate::error::NodeError;
 use crate::guard::Delegated;
+
+/// The pseudo-table an audit search is granted on in delegation tokens.
+pub const AUDIT_DATASET: &str = "audit";
 
 /// The gRPC face of a [`NodeEngine`].
 #[derive(Clone)]
@@ -69,31 +77,78 @@ impl Node for NodeService {
 
     async fn execute(&self, request: Request<ExecuteRequest>) -> Result<Response<Self::ExecuteStream>, Status> {
         let request = request.into_inner();
-        let caller = self.delegated(&request, &request.query_id)?;
-        let stream = self.engine.execute(&request.sql, &caller).await.inspect_err(|error| {
-            warn!(query_id = %request.query_id, kind = error_kind(error), "query refused");
-        })?;
+        let audit = Arc::clone(self.engine.audit());
+        let subject = || Subject {
+            query_id: &request.query_id,
+            region: self.engine.region(),
+            operation: "sql",
+            text: Some(request.sql.clone()),
+            identifiers: Vec::new(),
+        };
+        let caller = match self.delegated(&request, &request.query_id) {
+            Ok(caller) => caller,
+            Err(error) => {
+                return Err(audit_trail::refusal(
+                    &audit,
+                    audit_trail::record(RecordKind::Denied, subject(), None),
+                    error,
+                )
+                .await
+                .into());
+            }
+        };
+        let template = audit_trail::record(RecordKind::Consultation, subject(), Some(&caller));
+        let mut consultation = template.clone();
+        consultation.completion = Some(CompletionStatus::InProgress);
+        audit_trail::append(&audit, consultation).await?;
+        let stream = match self.engine.execute(&request.sql, &caller).await {
+            Ok(stream) => stream,
+            Err(error) => {
+                warn!(query_id = %request.query_id, kind = error_kind(&error), "query refused");
+                return Err(audit_trail::refusal(&audit, template, error).await.into());
+            }
+        };
         let max_rows = self.engine.max_rows(request.max_rows);
         let (sender, receiver) = mpsc::channel(RESPONSE_CHANNEL_DEPTH);
         let query_id = request.query_id;
+        let mut release = AuditedRelease::new(Arc::clone(&audit), template.clone(), self.engine.region());
         tokio::spawn(async move {
-            match pump(stream, Some(max_rows), &sender, chunk_message).await {
+            let pumped = pump(stream, Some(max_rows), &sender, chunk_message, &mut release).await;
+            let (status, note, reply) = match pumped {
                 Ok(outcome) => {
                     info!(query_id = %query_id, rows = outcome.rows, truncated = outcome.truncated, "query answered");
                     let summary = ExecuteSummary { rows: outcome.rows, truncated: outcome.truncated };
                     let message = ExecuteResponse { body: Some(execute_response::Body::Summary(summary)) };
-                    // The reader may have gone between the last batch and the summary: nothing to do.
-                    let _ = sender.send(Ok(message)).await;
+                    (CompletionStatus::Complete, None, Some(Ok(message)))
                 }
-                Err(PumpError::ReaderGone) => info!(query_id = %query_id, "query cancelled by the hub"),
+                Err(PumpError::ReaderGone) => {
+                    info!(query_id = %query_id, "query cancelled by the hub");
+                    (CompletionStatus::Failed, Some("cancelled by the hub".to_owned()), None)
+                }
                 Err(PumpError::Execution(error)) => {
                     warn!(query_id = %query_id, "query failed during execution");
-                    let _ = sender.send(Err(NodeError::Execution(error).into())).await;
+                    let error = NodeError::Execution(error);
+                    (CompletionStatus::Failed, Some(error.to_string()), Some(Err(error.into())))
                 }
                 Err(PumpError::Encode(error)) => {
                     warn!(query_id = %query_id, "encoding the result failed");
-                    let _ = sender.send(Err(NodeError::Arrow(error).into())).await;
+                    let error = NodeError::Arrow(error);
+                    (CompletionStatus::Failed, Some(error.to_string()), Some(Err(error.into())))
                 }
+                Err(PumpError::Refused(refused)) => {
+                    let error = NodeError::AuditUnavailable(refused.to_string());
+                    (CompletionStatus::Failed, Some(error.to_string()), Some(Err(error.into())))
+                }
+            };
+            let completion = audit_trail::completion(template, status, note);
+            let reply = match (audit_trail::append(&audit, completion).await, reply) {
+                (Ok(()), reply) => reply,
+                (Err(error), Some(_)) => Some(Err(error.into())),
+                (Err(_), None) => None,
+            };
+            if let Some(reply) = reply {
+                // The reader may have gone between the last batch and the summary: nothing to do.
+                let _ = sender.send(reply).await;
             }
         });
         Ok(Response::new(ReceiverStream::new(receiver)))
@@ -101,16 +156,102 @@ impl Node for NodeService {
 
     async fn check(&self, request: Request<NodeCheckRequest>) -> Result<Response<NodeCheckResponse>, Status> {
         let request = request.into_inner();
-        let caller = self.delegated(&request, &request.query_id)?;
-        let hits = self.engine.check(&request.identifiers, &caller).await.inspect_err(|error| {
-            warn!(query_id = %request.query_id, kind = error_kind(error), "check refused");
-        })?;
+        let audit = Arc::clone(self.engine.audit());
+        let subject = || Subject {
+            query_id: &request.query_id,
+            region: self.engine.region(),
+            operation: "hit_no_hit",
+            text: None,
+            identifiers: request.identifiers.iter().map(|identifier| identifier.value.clone()).collect(),
+        };
+        let caller = match self.delegated(&request, &request.query_id) {
+            Ok(caller) => caller,
+            Err(error) => {
+                return Err(audit_trail::refusal(
+                    &audit,
+                    audit_trail::record(RecordKind::Denied, subject(), None),
+                    error,
+                )
+                .await
+                .into());
+            }
+        };
+        let template = audit_trail::record(RecordKind::Consultation, subject(), Some(&caller));
+        audit_trail::append(&audit, template.clone()).await?;
+        let hits = match self.engine.check(&request.identifiers, &caller).await {
+            Ok(hits) => hits,
+            Err(error) => {
+                warn!(query_id = %request.query_id, kind = error_kind(&error), "check refused");
+                return Err(audit_trail::refusal(&audit, template, error).await.into());
+            }
+        };
+        let counted = hits.iter().map(|hit| hit.count).sum();
+        audit_trail::append(&audit, audit_trail::hits_disclosed(template, self.engine.region(), counted)).await?;
         info!(query_id = %request.query_id, identifiers = hits.len(), "check answered");
         Ok(Response::new(NodeCheckResponse { hits }))
+    }
+
+    async fn audit_search(
+        &self,
+        request: Request<NodeAuditSearchRequest>,
+    ) -> Result<Response<NodeAuditSearchResponse>, Status> {
+        let request = request.into_inner();
+        let audit = Arc::clone(self.engine.audit());
+        let caller = match self.delegated(&request, &request.query_id) {
+            Ok(caller) => caller,
+            Err(error) => {
+                let record = audit_trail::record(RecordKind::Denied, self.subject_of(&request), None);
+                return Err(audit_trail::refusal(&audit, record, error).await.into());
+            }
+        };
+        match self.search_trail(&request, &caller).await {
+            Ok(records_json) => Ok(Response::new(NodeAuditSearchResponse { records_json })),
+            Err(error) => {
+                let record = audit_trail::record(RecordKind::AuditSearch, self.subject_of(&request), Some(&caller));
+                Err(audit_trail::refusal(&audit, record, error).await.into())
+            }
+        }
     }
 }
 
 impl NodeService {
+    /// Searches this node's trail for an auditor, after the node's own policy agrees.
+    async fn search_trail(
+        &self,
+        request: &NodeAuditSearchRequest,
+        caller: &Delegated,
+    ) -> Result<Vec<String>, NodeError> {
+        let decided = self.engine.guard().table_access(caller, AUDIT_DATASET, RequestKind::Audit);
+        if decided.access != Access::Records {
+            return Err(NodeError::Denied(format!(
+                "{} does not release its audit trail to this caller",
+                self.engine.region()
+            )));
+        }
+        let query = search_query(&request.filters.clone().unwrap_or_default()).map_err(NodeError::BadRequest)?;
+        let auditor = audit_trail::record(RecordKind::AuditSearch, self.subject_of(request), Some(caller));
+        let found = self
+            .engine
+            .audit()
+            .search_recorded(auditor.acting_for.unwrap_or_default(), auditor.purpose.unwrap_or_default(), &query)
+            .await
+            .map_err(|error| NodeError::AuditUnavailable(error.to_string()))?;
+        found
+            .iter()
+            .map(|record| serde_json::to_string(record).map_err(|error| NodeError::Setup(error.to_string())))
+            .collect()
+    }
+
+    fn subject_of<'a>(&'a self, request: &'a NodeAuditSearchRequest) -> Subject<'a> {
+        Subject {
+            query_id: &request.query_id,
+            region: self.engine.region(),
+            operation: "audit_search",
+            text: None,
+            identifiers: Vec::new(),
+        }
+    }
+
     /// Verifies the delegation token a request carries; nothing is planned without one.
     fn delegated(&self, request: &impl SignedRequest, query_id: &str) -> Result<Delegated, NodeError> {
         self.engine.note_data_request();
@@ -134,6 +275,7 @@ fn error_kind(error: &NodeError) -> &'static str {
         NodeError::Unauthenticated => "unauthenticated",
         NodeError::Denied(_) => "denied",
         NodeError::Rules(_) => "rules",
+        NodeError::AuditUnavailable(_) => "audit_unavailable",
         NodeError::Setup(_) => "setup",
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use futures::StreamExt;
+use toex_audit::{AuditLog, LogDeps};
 use toex_broker::config::{HubLimits, RegionEndpoint};
 use toex_broker::{Caller, Hub};
 use toex_common::ipc::IpcDecoder;
@@ -117,6 +118,21 @@ impl Federation {
         regions: &[&str],
         adjust: impl Fn(&mut NodeConfig),
     ) -> anyhow::Result<Self> {
+        Self::start_inner(data_root, regions, adjust, None).await
+    }
+
+    /// As [`Federation::start`], with the hub's audit trail over injected storage and clock
+    /// (for fault tests: a disk that fills, an fsync that fails).
+    pub async fn start_with_hub_audit(data_root: &Path, regions: &[&str], deps: LogDeps) -> anyhow::Result<Self> {
+        Self::start_inner(data_root, regions, |_| {}, Some(deps)).await
+    }
+
+    async fn start_inner(
+        data_root: &Path,
+        regions: &[&str],
+        adjust: impl Fn(&mut NodeConfig),
+        hub_audit: Option<LogDeps>,
+    ) -> anyhow::Result<Self> {
         let security_dir = tempfile::tempdir()?;
         let security = LocalSecurity::generate(security_dir.path(), regions)?;
         let mut nodes = HashMap::new();
@@ -133,7 +149,13 @@ impl Federation {
         let limits = HubLimits { connect_timeout_ms: 500, ..HubLimits::default() };
         let config = security.hub_config("127.0.0.1:0".parse()?, endpoints, limits);
         config.validate()?;
-        let hub = Arc::new(Hub::from_config(config)?);
+        let hub = match hub_audit {
+            Some(deps) => {
+                let audit = AuditLog::open_with(config.audit.clone(), deps)?;
+                Arc::new(Hub::from_config_with_audit(config, audit)?)
+            }
+            None => Arc::new(Hub::from_config(config)?),
+        };
         let hub_logic = Arc::clone(&hub);
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let hub_url = format!("https://{}", listener.local_addr()?);

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use toex_audit::AuditConfig;
 use toex_broker::HubConfig;
 use toex_broker::config::{HubLimits, RegionEndpoint};
 use toex_node::NodeConfig;
@@ -25,6 +26,10 @@ pub const LOCAL_CERTIFICATE_LIFETIME: Duration = Duration::from_secs(30 * 24 * 6
 pub const PKI_DIR: &str = "pki";
 /// Sub-directory holding the issuer and delegation keys.
 pub const KEYS_DIR: &str = "keys";
+/// Sub-directory holding the audit trails, one directory per party.
+pub const AUDIT_DIR: &str = "audit";
+/// The hub's party name for its audit trail.
+pub const HUB_AUDIT: &str = "hub";
 
 /// Who a dev token is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,7 +107,21 @@ impl LocalSecurity {
             },
             hub_delegation_key_file: self.delegation.public_key.clone(),
             policy: None,
+            audit: self.audit_config(region),
         })
+    }
+
+    /// The audit trail of `party` (`hub` or a region code), under this directory.
+    pub fn audit_config(&self, party: &str) -> AuditConfig {
+        AuditConfig {
+            signing_key_file: Some(self.dir.join(KEYS_DIR).join(format!("audit-{party}.key"))),
+            ..AuditConfig::in_dir(self.audit_dir(party))
+        }
+    }
+
+    /// Where the audit trail of `party` (`hub` or a region code) lives.
+    pub fn audit_dir(&self, party: &str) -> PathBuf {
+        self.dir.join(AUDIT_DIR).join(party)
     }
 
     /// A hub configuration over `regions` (code, `https://` endpoint), listening on `listen`.
@@ -128,6 +147,7 @@ impl LocalSecurity {
             },
             delegation_key_file: self.delegation.signing_key.clone(),
             policy: None,
+            audit: self.audit_config(HUB_AUDIT),
         }
     }
 

@@ -1,5 +1,6 @@
 //! One module per `toex` subcommand.
 
+pub mod audit;
 pub mod check;
 pub mod credentials;
 pub mod demo;

@@ -1,0 +1,101 @@
+//! The node's own audit records: the query id the hub gave, the peer that called (the hub's
+//! certificate identity), the user the node acted for, the purpose, the query, what the node's
+//! policy decided and what it sent. Ids and counts only, never record content. Each record is
+//! durable before the step it documents; when the trail cannot be written the node refuses with
+//! `UNAVAILABLE` and sends nothing.
+
+use toex_audit::{
+    AuditLog, AuditRecord, CompletionStatus, NodeIdentity, Principal, Purpose, QueryDescription, RecordKind,
+    RegionOutcome,
+};
+use toex_tls::HUB_IDENTITY;
+
+use crate::error::NodeError;
+use crate::guard::Delegated;
+
+/// What a node record is about.
+pub struct Subject<'a> {
+    /// The hub's query id.
+    pub query_id: &'a str,
+    /// The node's region.
+    pub region: &'a str,
+    /// `sql` or `hit_no_hit`.
+    pub operation: &'a str,
+    /// The SQL received, if any.
+    pub text: Option<String>,
+    /// Normalised identifiers checked, if any.
+    pub identifiers: Vec<String>,
+}
+
+/// A record of `kind`; `caller` is the verified delegation, when there is one.
+pub fn record(kind: RecordKind, subject: Subject<'_>, caller: Option<&Delegated>) -> AuditRecord {
+    let mut record = AuditRecord::new(kind, subject.query_id);
+    record.principal = Some(Principal { subject: HUB_IDENTITY.to_owned(), ..Principal::default() });
+    record.node = Some(NodeIdentity {
+        node_id: format!("spiffe://toex.federation/node/{}", subject.region),
+        region: subject.region.to_owned(),
+    });
+    record.query = Some(QueryDescription {
+        operation: subject.operation.to_owned(),
+        text: subject.text,
+        ..QueryDescription::default()
+    });
+    record.identifiers = subject.identifiers;
+    if let Some(caller) = caller {
+        let claims = &caller.claims;
+        record.acting_for = Some(Principal {
+            subject: claims.subject.clone(),
+            display_name: String::new(),
+            roles: claims.roles.iter().map(|role| role.as_str().to_owned()).collect(),
+            clearance: claims.clearance.as_str().to_owned(),
+            home_region: claims.home_region.clone().unwrap_or_default(),
+        });
+        record.purpose = Some(Purpose {
+            justification: claims.purpose.justification.clone(),
+            case_reference: claims.purpose.case_reference.clone(),
+        });
+    }
+    record
+}
+
+/// Appends `record` durably; failure is `UNAVAILABLE` (fail closed).
+pub async fn append(log: &AuditLog, record: AuditRecord) -> Result<(), NodeError> {
+    log.append(record).await.map(|_| ()).map_err(|error| {
+        tracing::error!(target: "toex::audit", %error, "audit record could not be written; failing closed");
+        NodeError::AuditUnavailable(error.to_string())
+    })
+}
+
+/// Records a refusal or failure; returns the error to answer with (the audit's own failure
+/// replaces it, since then nothing may be answered but `UNAVAILABLE`).
+pub async fn refusal(log: &AuditLog, mut record: AuditRecord, error: NodeError) -> NodeError {
+    record.kind = match error {
+        NodeError::Denied(_) | NodeError::Unauthenticated => RecordKind::Denied,
+        _ => RecordKind::Failed,
+    };
+    record.completion = Some(CompletionStatus::Failed);
+    record.note = Some(error.to_string());
+    if matches!(error, NodeError::AuditUnavailable(_)) {
+        return error;
+    }
+    match append(log, record).await {
+        Ok(()) => error,
+        Err(audit_error) => audit_error,
+    }
+}
+
+/// The completion record of a query: how many rows were sent, and how it ended.
+pub fn completion(mut record: AuditRecord, status: CompletionStatus, note: Option<String>) -> AuditRecord {
+    record.kind = RecordKind::Completion;
+    record.completion = Some(status);
+    record.note = note;
+    record
+}
+
+/// A disclosure record of hit counts per checked identifier's region.
+pub fn hits_disclosed(mut record: AuditRecord, region: &str, counted: u64) -> AuditRecord {
+    record.kind = RecordKind::Disclosure;
+    record.completion = Some(CompletionStatus::Complete);
+    record.region_outcomes = vec![RegionOutcome { rows_released: counted, ..RegionOutcome::new(region) }];
+    record
+}
