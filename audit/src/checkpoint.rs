@@ -116,6 +116,9 @@ pub fn load_or_generate_signing_key(path: &Path) -> Result<SigningKey, AuditErro
         return load_signing_key(path);
     }
     let key = SigningKey::from_bytes(&rand::random::<[u8; 32]>());
+    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|error| AuditError::io(parent, error))?;
+    }
     write_private(path, &hex::encode(key.to_bytes()))?;
     tracing::info!(path = %path.display(), "generated audit checkpoint signing key");
     Ok(key)
@@ -202,7 +205,8 @@ mod tests {
     #[test]
     fn generated_key_is_reloaded_identically() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("audit.key");
+        // A directory that does not exist yet, as on a node's first start.
+        let path = dir.path().join("hub").join("audit.key");
         let generated = load_or_generate_signing_key(&path).unwrap();
         let reloaded = load_or_generate_signing_key(&path).unwrap();
         assert_eq!(generated.to_bytes(), reloaded.to_bytes());

@@ -44,8 +44,9 @@ pub async fn serve(
     hub.registry().refresh().await;
     let interval = Duration::from_secs(hub.config().discovery_interval_secs);
     let discovery = hub.registry().spawn_discovery(interval);
+    let audit = Arc::clone(hub.audit());
     let (health, health_service) = tonic_health::server::health_reporter();
-    let health_task = tokio::spawn(report_health(health, Arc::clone(hub.audit())));
+    let health_task = tokio::spawn(report_health(health, Arc::clone(&audit)));
     let service = HubServer::new(HubService::new(hub))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
@@ -59,7 +60,16 @@ pub async fn serve(
     };
     discovery.abort();
     health_task.abort();
+    seal_trail(&audit).await;
     served.map_err(|error| HubError::Setup(format!("transport: {error}")))
+}
+
+/// Closes the audit trail after the last call drained, with a final signed checkpoint.
+async fn seal_trail(audit: &toex_audit::AuditLog) {
+    match audit.close().await {
+        Ok(checkpoint) => tracing::info!(target: "toex::audit", sealed = checkpoint.is_some(), "audit trail closed"),
+        Err(error) => tracing::error!(target: "toex::audit", %error, "audit trail could not be sealed"),
+    }
 }
 
 /// How often the health service re-reads the audit trail's state.

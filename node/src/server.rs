@@ -40,11 +40,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
     let tls = engine.config().tls.clone();
+    let audit = Arc::clone(engine.audit());
     let service = NodeServer::new(NodeService::new(engine))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
     let router = Server::builder().add_service(service);
-    match tls.mode {
+    let served = match tls.mode {
         LinkTlsMode::Mtls => {
             let (Some(ca), Some(cert), Some(key)) = (&tls.ca_file, &tls.cert_file, &tls.key_file) else {
                 return Err(ServeError::Tls("tls.ca_file, tls.cert_file and tls.key_file are required".to_owned()));
@@ -52,15 +53,24 @@ pub async fn serve(
             let config =
                 node_server_config_from_files(ca, cert, key).map_err(|error| ServeError::Tls(error.to_string()))?;
             let incoming = serve_tls_incoming_with_limits(listener, config, tls.incoming_limits());
-            Ok(router.serve_with_incoming_shutdown(incoming, shutdown).await?)
+            router.serve_with_incoming_shutdown(incoming, shutdown).await.map_err(ServeError::from)
         }
         // Validation refuses plaintext outside dev mode.
         LinkTlsMode::Plaintext => {
             tracing::warn!("dev mode: serving the node without tls");
-            Ok(router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown).await?)
+            router
+                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+                .await
+                .map_err(ServeError::from)
         }
         LinkTlsMode::ServerOnly => {
             Err(ServeError::Tls("tls.mode = \"server_only\" is not supported by a node: use \"mtls\"".to_owned()))
         }
+    };
+    // The last call has drained: seal the trail with a final signed checkpoint.
+    match audit.close().await {
+        Ok(checkpoint) => tracing::info!(target: "toex::audit", sealed = checkpoint.is_some(), "audit trail closed"),
+        Err(error) => tracing::error!(target: "toex::audit", %error, "audit trail could not be sealed"),
     }
+    served
 }
