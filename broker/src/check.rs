@@ -17,6 +17,7 @@ use tracing::{info, instrument};
 
 use crate::audit_trail;
 use crate::caller::Caller;
+use crate::deadline::Deadline;
 use crate::delegation::Delegation;
 use crate::error::HubError;
 use crate::federation::exec::region_status;
@@ -30,6 +31,8 @@ use crate::registry::RegionView;
 pub struct CheckQuery {
     pub identifiers: Vec<Identifier>,
     pub require_complete: bool,
+    /// When the answer is due.
+    pub deadline: Deadline,
 }
 
 /// A merged hit/no-hit answer.
@@ -49,6 +52,7 @@ impl Hub {
     /// before any region is asked, and the hits released are recorded before they are returned.
     #[instrument(skip_all, fields(query_id, subject = %caller.claims.subject, identifiers = query.identifiers.len()))]
     pub async fn check(&self, caller: &Caller, query: CheckQuery) -> Result<CheckAnswer, HubError> {
+        let _ticket = self.admission().admit(&caller.claims.subject)?;
         let query_id = uuid::Uuid::new_v4().to_string();
         tracing::Span::current().record("query_id", query_id.as_str());
         let searched = query.identifiers.iter().map(|identifier| identifier.value.clone()).collect();
@@ -90,6 +94,7 @@ impl Hub {
         template: &AuditRecord,
     ) -> Result<CheckAnswer, HubError> {
         let query_id = query_id.to_owned();
+        let region_timeout = query.deadline.region_share(self.config().limits.region_timeout())?;
         let tables: BTreeSet<&'static str> =
             identifiers.iter().filter_map(|identifier| kind_table(identifier.kind)).collect();
         let regions = self.registry().snapshot();
@@ -117,7 +122,7 @@ impl Hub {
                 .copied()
                 .filter(|table| grants.contains_key(&(region.code.clone(), (*table).to_owned())))
                 .collect();
-            self.check_region(region, &identifiers, granted, &delegation)
+            self.check_region(region, &identifiers, granted, &delegation, region_timeout)
         });
         let answers: Vec<RegionAnswer> = join_all(calls).await;
         let mut results: Vec<IdentifierResult> = identifiers
@@ -193,6 +198,7 @@ impl Hub {
         identifiers: &[Identifier],
         granted: Vec<&str>,
         delegation: &Delegation,
+        timeout: std::time::Duration,
     ) -> RegionAnswer {
         if granted.is_empty() {
             return Err((RegionStatus::Denied, "refused by hub policy".to_owned()));
@@ -207,7 +213,7 @@ impl Hub {
             delegation.sign(unsigned, &region.code, &granted).map_err(|detail| (RegionStatus::Error, detail))?;
         let response = region
             .client
-            .check(request, self.config().limits.region_timeout())
+            .check(request, timeout)
             .await
             .map_err(|status| (region_status(status.code()), status.message().to_owned()))?;
         if response.hits.len() != identifiers.len() {

@@ -70,6 +70,21 @@ pub struct HubLimits {
     /// How long the hub waits to connect to a node, in milliseconds.
     #[serde(default = "HubLimits::default_connect_timeout")]
     pub connect_timeout_ms: u64,
+    /// Data requests allowed in flight at once; beyond it requests are shed (`UNAVAILABLE`).
+    #[serde(default = "HubLimits::default_max_in_flight")]
+    pub max_in_flight: usize,
+    /// Sustained data requests per second one principal may make (`RESOURCE_EXHAUSTED` beyond).
+    #[serde(default = "HubLimits::default_rate")]
+    pub requests_per_second_per_principal: u32,
+    /// Requests one principal may make in a burst.
+    #[serde(default = "HubLimits::default_burst")]
+    pub request_burst_per_principal: u32,
+    /// The deadline of a call that sets none, in milliseconds.
+    #[serde(default = "HubLimits::default_deadline")]
+    pub default_deadline_ms: u64,
+    /// The longest deadline honoured, in milliseconds; longer ones are capped.
+    #[serde(default = "HubLimits::default_max_deadline")]
+    pub max_deadline_ms: u64,
 }
 
 impl HubConfig {
@@ -176,6 +191,15 @@ impl HubConfig {
         if limits.connect_timeout_ms == 0 {
             return Err(invalid("limits.connect_timeout_ms", "must be at least 1"));
         }
+        if limits.max_in_flight == 0 {
+            return Err(invalid("limits.max_in_flight", "must be at least 1"));
+        }
+        if limits.requests_per_second_per_principal == 0 || limits.request_burst_per_principal == 0 {
+            return Err(invalid("limits.requests_per_second_per_principal", "rate and burst must be at least 1"));
+        }
+        if limits.default_deadline_ms == 0 || limits.default_deadline_ms > limits.max_deadline_ms {
+            return Err(invalid("limits.default_deadline_ms", "must be between 1 and limits.max_deadline_ms"));
+        }
         Ok(())
     }
 }
@@ -210,6 +234,32 @@ impl HubLimits {
         1_500
     }
 
+    fn default_max_in_flight() -> usize {
+        64
+    }
+
+    fn default_rate() -> u32 {
+        20
+    }
+
+    fn default_burst() -> u32 {
+        40
+    }
+
+    fn default_deadline() -> u64 {
+        30_000
+    }
+
+    fn default_max_deadline() -> u64 {
+        120_000
+    }
+
+    /// The deadline a call gets when it asked for `requested` (none: the default; capped).
+    pub fn deadline(&self, requested: Option<Duration>) -> Duration {
+        let cap = Duration::from_millis(self.max_deadline_ms);
+        requested.unwrap_or(Duration::from_millis(self.default_deadline_ms)).min(cap)
+    }
+
     /// A region's share of the query deadline.
     pub fn region_timeout(&self) -> Duration {
         Duration::from_secs(self.region_timeout_secs)
@@ -233,6 +283,11 @@ impl Default for HubLimits {
             max_rows: Self::max_rows(),
             region_timeout_secs: Self::default_region_timeout(),
             connect_timeout_ms: Self::default_connect_timeout(),
+            max_in_flight: Self::default_max_in_flight(),
+            requests_per_second_per_principal: Self::default_rate(),
+            request_burst_per_principal: Self::default_burst(),
+            default_deadline_ms: Self::default_deadline(),
+            max_deadline_ms: Self::default_max_deadline(),
         }
     }
 }

@@ -3,6 +3,11 @@
 use datafusion::error::DataFusionError;
 use toex_common::sql_guard::GuardError;
 
+/// The gRPC retry-pushback header a shed request carries (gRFC A6).
+pub const RETRY_PUSHBACK_HEADER: &str = "grpc-retry-pushback-ms";
+/// How long a shed caller should wait before retrying, in milliseconds.
+pub const RETRY_PUSHBACK_MS: &str = "250";
+
 /// Everything that can go wrong answering a caller.
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
@@ -34,6 +39,15 @@ pub enum HubError {
     /// The audit trail cannot be written: nothing is released (fail closed).
     #[error("{0}")]
     AuditUnavailable(String),
+    /// Too many requests in flight: shed at once, with a retry hint.
+    #[error("{0}")]
+    Overloaded(String),
+    /// This caller is over its request rate.
+    #[error("{0}")]
+    RateLimited(String),
+    /// The caller's deadline passed (or had passed on arrival).
+    #[error("{0}")]
+    DeadlineExceeded(String),
     /// The hub's own set-up (keys, certificates, policy) is unusable.
     #[error("{0}")]
     Setup(String),
@@ -53,6 +67,13 @@ impl From<HubError> for tonic::Status {
             HubError::Encode(_) => tonic::Status::internal(message),
             HubError::Denied(_) => tonic::Status::permission_denied(message),
             HubError::AuditUnavailable(_) => tonic::Status::unavailable(message),
+            HubError::Overloaded(_) => {
+                let mut status = tonic::Status::unavailable(message);
+                status.metadata_mut().insert(RETRY_PUSHBACK_HEADER, RETRY_PUSHBACK_MS.parse().expect("a number"));
+                status
+            }
+            HubError::RateLimited(_) => tonic::Status::resource_exhausted(message),
+            HubError::DeadlineExceeded(_) => tonic::Status::deadline_exceeded(message),
             HubError::Setup(_) => tonic::Status::internal(message),
         }
     }

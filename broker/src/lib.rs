@@ -6,11 +6,13 @@
 //! release and streams the answer back with an account of every region. It stores no records.
 
 pub mod access;
+pub mod admission;
 pub mod audit_search;
 pub mod audit_trail;
 pub mod caller;
 pub mod check;
 pub mod config;
+pub mod deadline;
 pub mod delegation;
 pub mod error;
 pub mod federation;

@@ -19,9 +19,11 @@ use toex_security::DelegationSigner;
 use tracing::{info, instrument};
 
 use crate::access::{QueryAccess, decide_query, restrict_federated_scans};
+use crate::admission::{Admission, Ticket};
 use crate::audit_trail::{self, Completion};
 use crate::caller::Caller;
 use crate::config::HubConfig;
+use crate::deadline::Deadline;
 use crate::delegation::Delegation;
 use crate::error::HubError;
 use crate::federation::catalog::{FederatedCatalog, build_catalog};
@@ -41,6 +43,8 @@ pub struct SqlQuery {
     pub sql: String,
     pub require_complete: bool,
     pub max_rows: u64,
+    /// When the whole answer is due.
+    pub deadline: Deadline,
 }
 
 /// A started answer: rows stream from `stream`; `outcomes` fills in as regions answer. Every
@@ -54,6 +58,10 @@ pub struct SqlAnswer {
     pub require_complete: bool,
     pub release: AuditedRelease,
     pub completion: Completion,
+    /// When the answer must have ended (the caller's deadline less the margin).
+    pub deadline: Deadline,
+    /// The in-flight slot, held until the answer has finished streaming.
+    pub ticket: Ticket,
 }
 
 /// The national hub.
@@ -63,6 +71,7 @@ pub struct Hub {
     policy: PolicyEngine,
     signer: Arc<DelegationSigner>,
     audit: Arc<AuditLog>,
+    admission: Admission,
 }
 
 impl Hub {
@@ -76,7 +85,8 @@ impl Hub {
         audit: AuditLog,
     ) -> Self {
         let registry = Arc::new(Registry::new(clients));
-        Self { config, registry, policy, signer: Arc::new(signer), audit: Arc::new(audit) }
+        let admission = Admission::new(&config.limits);
+        Self { config, registry, policy, signer: Arc::new(signer), audit: Arc::new(audit), admission }
     }
 
     /// A hub as its configuration describes: mutual TLS to every node (plaintext in dev mode
@@ -103,6 +113,11 @@ impl Hub {
             .map_err(|error| HubError::Setup(format!("delegation_key_file {}: {error}", key_file.display())))?;
         let clients = GrpcNodeClient::for_regions(&config)?;
         Ok(Self::new(config, clients, policy, signer, audit))
+    }
+
+    /// Admission control (in-flight limit, per-principal rates).
+    pub fn admission(&self) -> &Admission {
+        &self.admission
     }
 
     /// The hub's audit trail.
@@ -132,6 +147,7 @@ impl Hub {
     /// is durable in the audit trail before anything is fanned out; a refusal is recorded too.
     #[instrument(skip_all, fields(query_id, subject = %caller.claims.subject))]
     pub async fn sql(&self, caller: &Caller, query: SqlQuery) -> Result<SqlAnswer, HubError> {
+        let ticket = self.admission.admit(&caller.claims.subject)?;
         let query_id = uuid::Uuid::new_v4().to_string();
         tracing::Span::current().record("query_id", query_id.as_str());
         let template = audit_trail::record(
@@ -142,7 +158,7 @@ impl Hub {
             Some(query.sql.clone()),
             Vec::new(),
         );
-        match self.start_sql(caller, &query, &query_id, &template).await {
+        match self.start_sql(caller, &query, &query_id, &template, ticket).await {
             Ok(answer) => Ok(answer),
             Err(error) => {
                 audit_trail::record_refusal(&self.audit, template, &error).await?;
@@ -157,8 +173,10 @@ impl Hub {
         query: &SqlQuery,
         query_id: &str,
         template: &AuditRecord,
+        ticket: Ticket,
     ) -> Result<SqlAnswer, HubError> {
         check_read_only_select(&query.sql)?;
+        let region_timeout = query.deadline.region_share(self.config.limits.region_timeout())?;
         let query_id = query_id.to_owned();
         let regions = self.registry.snapshot();
         let catalog = build_catalog(&regions);
@@ -176,7 +194,7 @@ impl Hub {
             clients: regions.iter().map(|region| (region.code.clone(), Arc::clone(&region.client))).collect(),
             outcomes: Arc::clone(&outcomes),
             require_complete: query.require_complete,
-            region_timeout: self.config.limits.region_timeout(),
+            region_timeout,
             excluded: catalog.iter().map(|(name, def)| (name.clone(), def.excluded.clone())).collect::<HashMap<_, _>>(),
         });
 
@@ -195,6 +213,8 @@ impl Hub {
             require_complete: query.require_complete,
             release,
             completion: Completion { log: Arc::clone(&self.audit), template: template.clone() },
+            deadline: query.deadline,
+            ticket,
         })
     }
 

@@ -20,6 +20,7 @@ use tracing::{info, warn};
 
 use crate::caller::Caller;
 use crate::check::CheckQuery;
+use crate::deadline::{Deadline, GRPC_TIMEOUT_HEADER};
 use crate::error::HubError;
 use crate::federation::exec::region_failure;
 use crate::outcomes::complete;
@@ -34,6 +35,12 @@ pub struct HubService {
 impl HubService {
     pub fn new(hub: Arc<Hub>) -> Self {
         Self { hub }
+    }
+
+    /// The call's deadline from its `grpc-timeout` (the hub's default when there is none).
+    fn deadline<T>(&self, request: &Request<T>) -> Result<Deadline, Status> {
+        let header = request.metadata().get(GRPC_TIMEOUT_HEADER).and_then(|value| value.to_str().ok());
+        Ok(Deadline::for_call(header, &self.hub.config().limits)?)
     }
 }
 
@@ -51,10 +58,15 @@ impl hub_server::Hub for HubService {
 
     async fn sql(&self, request: Request<SqlRequest>) -> Result<Response<Self::SqlStream>, Status> {
         let claims = toex_security::claims(&request)?;
+        let deadline = self.deadline(&request)?;
         let request = request.into_inner();
         let caller = caller(claims, request.purpose.as_ref())?;
-        let query =
-            SqlQuery { sql: request.sql, require_complete: request.require_complete, max_rows: request.max_rows };
+        let query = SqlQuery {
+            sql: request.sql,
+            require_complete: request.require_complete,
+            max_rows: request.max_rows,
+            deadline,
+        };
         let answer = self.hub.sql(&caller, query).await?;
         let (sender, receiver) = mpsc::channel(RESPONSE_CHANNEL_DEPTH);
         tokio::spawn(stream_answer(answer, sender));
@@ -63,9 +75,11 @@ impl hub_server::Hub for HubService {
 
     async fn check(&self, request: Request<CheckRequest>) -> Result<Response<CheckResponse>, Status> {
         let claims = toex_security::claims(&request)?;
+        let deadline = self.deadline(&request)?;
         let request = request.into_inner();
         let caller = caller(claims, request.purpose.as_ref())?;
-        let query = CheckQuery { identifiers: request.identifiers, require_complete: request.require_complete };
+        let query =
+            CheckQuery { identifiers: request.identifiers, require_complete: request.require_complete, deadline };
         let answer = self.hub.check(&caller, query).await?;
         Ok(Response::new(CheckResponse {
             query_id: answer.query_id,
@@ -164,8 +178,28 @@ fn explanation_message(explanation: RegionExplanation) -> AccessExplanation {
 /// Streams an answer to the caller, then its summary (or the status that replaces it). Every
 /// batch is recorded before it is sent; the completion record says how the answer ended.
 async fn stream_answer(answer: SqlAnswer, sender: mpsc::Sender<Result<SqlResponse, Status>>) {
-    let SqlAnswer { query_id, stream, outcomes, row_cap, require_complete, mut release, completion } = answer;
-    let pumped = pump(stream, Some(row_cap), &sender, chunk_message, &mut release).await;
+    let SqlAnswer { query_id, stream, outcomes, row_cap, require_complete, mut release, completion, deadline, ticket } =
+        answer;
+    let streamed = tokio::time::timeout_at(
+        deadline.answer_by(),
+        pump(stream, Some(row_cap), &sender, chunk_message, &mut release),
+    )
+    .await;
+    // The in-flight slot is free once nothing more is read from the regions.
+    drop(ticket);
+    let Ok(pumped) = streamed else {
+        let regions = outcomes.snapshot();
+        warn!(query_id = %query_id, "deadline passed while streaming; region calls cancelled");
+        let error = HubError::DeadlineExceeded("the call's deadline passed before the answer was complete".to_owned());
+        let flags = release.safeguarding_flags();
+        if let Err(audit_error) =
+            completion.write(CompletionStatus::Failed, &regions, flags, Some(error.to_string())).await
+        {
+            warn!(query_id = %query_id, error = %audit_error, "completion record not written");
+        }
+        let _ = sender.send(Err(error.into())).await;
+        return;
+    };
     let regions = outcomes.snapshot();
     let flags = release.safeguarding_flags();
     let ended = match pumped {

@@ -118,13 +118,28 @@ impl Federation {
         regions: &[&str],
         adjust: impl Fn(&mut NodeConfig),
     ) -> anyhow::Result<Self> {
-        Self::start_inner(data_root, regions, adjust, None).await
+        Self::start_inner(data_root, regions, adjust, None, Self::test_limits()).await
+    }
+
+    /// As [`Federation::start`], with the hub's limits (in-flight cap, rates, deadlines) given.
+    pub async fn start_with_limits(data_root: &Path, regions: &[&str], limits: HubLimits) -> anyhow::Result<Self> {
+        Self::start_inner(data_root, regions, |_| {}, None, limits).await
+    }
+
+    /// The hub limits of a test federation: a quick connect timeout, rates no test reaches.
+    pub fn test_limits() -> HubLimits {
+        HubLimits {
+            connect_timeout_ms: 500,
+            requests_per_second_per_principal: 10_000,
+            request_burst_per_principal: 10_000,
+            ..HubLimits::default()
+        }
     }
 
     /// As [`Federation::start`], with the hub's audit trail over injected storage and clock
     /// (for fault tests: a disk that fills, an fsync that fails).
     pub async fn start_with_hub_audit(data_root: &Path, regions: &[&str], deps: LogDeps) -> anyhow::Result<Self> {
-        Self::start_inner(data_root, regions, |_| {}, Some(deps)).await
+        Self::start_inner(data_root, regions, |_| {}, Some(deps), Self::test_limits()).await
     }
 
     async fn start_inner(
@@ -132,6 +147,7 @@ impl Federation {
         regions: &[&str],
         adjust: impl Fn(&mut NodeConfig),
         hub_audit: Option<LogDeps>,
+        limits: HubLimits,
     ) -> anyhow::Result<Self> {
         let security_dir = tempfile::tempdir()?;
         let security = LocalSecurity::generate(security_dir.path(), regions)?;
@@ -146,7 +162,6 @@ impl Federation {
             node_urls.insert((*region).to_owned(), url);
             nodes.insert((*region).to_owned(), server);
         }
-        let limits = HubLimits { connect_timeout_ms: 500, ..HubLimits::default() };
         let config = security.hub_config("127.0.0.1:0".parse()?, endpoints, limits);
         config.validate()?;
         let hub = match hub_audit {

@@ -1,0 +1,83 @@
+//! Deadlines and overload at the hub (issue 5; threat catalogue F73, G84, G85): a deadline that
+//! has passed on arrival fails at once with nothing fanned out; over the in-flight limit calls
+//! are shed quickly with `UNAVAILABLE` and a retry hint while admitted calls succeed; one caller
+//! over its rate gets `RESOURCE_EXHAUSTED` and another caller is unaffected.
+
+use futures::future::join_all;
+use toex_broker::config::HubLimits;
+use toex_proto::v1::SqlRequest;
+use toex_tests::Federation;
+use toex_tests::federation::{generate_regions, test_purpose};
+use toex_tests::security::TokenSpec;
+use tonic::Code;
+
+const REGIONS: [&str; 2] = ["ERSOU", "SEROCU"];
+const SQL: &str = "SELECT region, count(*) FROM persons GROUP BY region";
+
+fn request() -> SqlRequest {
+    SqlRequest { sql: SQL.to_owned(), purpose: Some(test_purpose()), require_complete: false, max_rows: 0 }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadline_that_passed_on_arrival_fails_at_once_with_nothing_fanned_out() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    generate_regions(data.path(), &REGIONS, 200, 8)?;
+    let federation = Federation::start(data.path(), &REGIONS).await?;
+    let mut client = federation.client().await?;
+    let mut expired = tonic::Request::new(request());
+    expired.metadata_mut().insert("grpc-timeout", "100m".parse()?);
+    let refused = client.sql(expired).await.expect_err("expired on arrival");
+    assert_eq!(refused.code(), Code::DeadlineExceeded, "{refused:?}");
+    assert_eq!(federation.node_data_requests(), 0, "nothing was fanned out");
+    let mut generous = tonic::Request::new(request());
+    generous.metadata_mut().insert("grpc-timeout", "8760H".parse()?);
+    let mut stream = client.sql(generous).await?.into_inner();
+    while let Some(message) = futures::StreamExt::next(&mut stream).await {
+        message?;
+    }
+    federation.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_the_in_flight_limit_calls_are_shed_and_admitted_calls_succeed() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    generate_regions(data.path(), &REGIONS, 2_000, 8)?;
+    let limits = HubLimits { max_in_flight: 2, ..Federation::test_limits() };
+    let federation = Federation::start_with_limits(data.path(), &REGIONS, limits).await?;
+    let heavy = "SELECT p.region, count(*) FROM persons p JOIN phones ph ON p.record_id = ph.user_person_id \
+                 AND p.region = ph.region GROUP BY p.region";
+    let calls = (0..40).map(|_| federation.sql(heavy));
+    let outcomes = join_all(calls).await;
+    let admitted = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
+    let shed: Vec<&tonic::Status> = outcomes.iter().filter_map(|outcome| outcome.as_ref().err()).collect();
+    assert!(admitted >= 2, "admitted calls succeed: {admitted}");
+    assert!(!shed.is_empty(), "40 concurrent calls over a limit of 2 shed some");
+    for status in &shed {
+        assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+        assert!(status.metadata().get("grpc-retry-pushback-ms").is_some(), "a shed call says when to retry");
+    }
+    assert_eq!(federation.hub().admission().in_flight(), 0, "every slot came back");
+    assert!(federation.sql(SQL).await?.summary.complete, "the hub serves normally afterwards");
+    println!("{admitted} admitted, {} shed", shed.len());
+    federation.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_caller_over_its_rate_is_limited_and_another_is_not() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    generate_regions(data.path(), &REGIONS, 100, 8)?;
+    let limits =
+        HubLimits { requests_per_second_per_principal: 1, request_burst_per_principal: 3, ..Federation::test_limits() };
+    let federation = Federation::start_with_limits(data.path(), &REGIONS, limits).await?;
+    for _ in 0..3 {
+        federation.sql(SQL).await?;
+    }
+    let limited = federation.sql(SQL).await.expect_err("over the rate");
+    assert_eq!(limited.code(), Code::ResourceExhausted);
+    let other = federation.token(&TokenSpec::person("national_analyst", Some("ERSOU"), "SECRET"))?;
+    assert!(federation.sql_as(&other, SQL).await?.summary.complete, "another caller is unaffected");
+    federation.shutdown().await;
+    Ok(())
+}
