@@ -5,13 +5,14 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use toex_common::health::{report_audit_health, report_draining, seal_trail};
 use toex_common::ipc::MAX_MESSAGE_BYTES;
+use toex_common::transport::limited_server;
 use toex_proto::v1::hub_server::HubServer;
 use toex_security::{AuthLayer, GRPC_HEALTH_PATH_PREFIX, TokenVerifier};
 use toex_tls::{PublicTlsMode, public_server_config_from_files, serve_tls_incoming};
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::transport::Server;
 
 use crate::error::HubError;
 use crate::query::Hub;
@@ -46,11 +47,18 @@ pub async fn serve(
     let discovery = hub.registry().spawn_discovery(interval);
     let audit = Arc::clone(hub.audit());
     let (health, health_service) = tonic_health::server::health_reporter();
-    let health_task = tokio::spawn(report_health(health, Arc::clone(&audit)));
+    let health_task = tokio::spawn(report_audit_health::<HubServer<HubService>>(health.clone(), Arc::clone(&audit)));
+    // On shutdown: stop reporting the trail's state, say NOT_SERVING, then let calls drain.
+    let health_abort = health_task.abort_handle();
+    let shutdown = async move {
+        shutdown.await;
+        health_abort.abort();
+        report_draining::<HubServer<HubService>>(&health).await;
+    };
     let service = HubServer::new(HubService::new(hub))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
-    let router = Server::builder().layer(auth).add_service(health_service).add_service(service);
+    let router = limited_server().layer(auth).add_service(health_service).add_service(service);
     let served = match tls_config {
         Some(config) => router.serve_with_incoming_shutdown(serve_tls_incoming(listener, config), shutdown).await,
         None => {
@@ -62,36 +70,4 @@ pub async fn serve(
     health_task.abort();
     seal_trail(&audit).await;
     served.map_err(|error| HubError::Setup(format!("transport: {error}")))
-}
-
-/// Closes the audit trail after the last call drained, with a final signed checkpoint.
-async fn seal_trail(audit: &toex_audit::AuditLog) {
-    match audit.close().await {
-        Ok(checkpoint) => tracing::info!(target: "toex::audit", sealed = checkpoint.is_some(), "audit trail closed"),
-        Err(error) => tracing::error!(target: "toex::audit", %error, "audit trail could not be sealed"),
-    }
-}
-
-/// How often the health service re-reads the audit trail's state.
-pub const HEALTH_POLL_INTERVAL: Duration = Duration::from_millis(250);
-
-/// Keeps `grpc.health.v1` in step with the audit trail: `NOT_SERVING` while records cannot be
-/// written (queries fail closed then), `SERVING` again once the trail is writable.
-async fn report_health(health: tonic_health::server::HealthReporter, audit: Arc<toex_audit::AuditLog>) {
-    let mut serving = None;
-    loop {
-        let healthy = audit.is_healthy();
-        if serving != Some(healthy) {
-            if healthy {
-                health.set_serving::<HubServer<HubService>>().await;
-                health.set_service_status("", tonic_health::ServingStatus::Serving).await;
-            } else {
-                tracing::error!(target: "toex::audit", reason = ?audit.unavailable_reason(), "audit trail down: not serving");
-                health.set_not_serving::<HubServer<HubService>>().await;
-                health.set_service_status("", tonic_health::ServingStatus::NotServing).await;
-            }
-            serving = Some(healthy);
-        }
-        tokio::time::sleep(HEALTH_POLL_INTERVAL).await;
-    }
 }

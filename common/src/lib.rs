@@ -4,6 +4,7 @@
 pub mod audit_filters;
 pub mod cdm;
 pub mod config_file;
+pub mod health;
 pub mod identifiers;
 pub mod ipc;
 pub mod markings;
@@ -14,3 +15,4 @@ pub mod session;
 pub mod signed_request;
 pub mod sql_guard;
 pub mod time;
+pub mod transport;

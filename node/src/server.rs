@@ -5,12 +5,13 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use toex_common::health::{report_audit_health, report_draining, seal_trail};
 use toex_common::ipc::MAX_MESSAGE_BYTES;
+use toex_common::transport::limited_server;
 use toex_proto::v1::node_server::NodeServer;
 use toex_tls::{LinkTlsMode, node_server_config_from_files, serve_tls_incoming_with_limits};
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::transport::Server;
 
 use crate::engine::NodeEngine;
 use crate::error::NodeError;
@@ -44,7 +45,15 @@ pub async fn serve(
     let service = NodeServer::new(NodeService::new(engine))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
-    let router = Server::builder().add_service(service);
+    let (health, health_service) = tonic_health::server::health_reporter();
+    let health_task = tokio::spawn(report_audit_health::<NodeServer<NodeService>>(health.clone(), Arc::clone(&audit)));
+    let health_abort = health_task.abort_handle();
+    let shutdown = async move {
+        shutdown.await;
+        health_abort.abort();
+        report_draining::<NodeServer<NodeService>>(&health).await;
+    };
+    let router = limited_server().add_service(health_service).add_service(service);
     let served = match tls.mode {
         LinkTlsMode::Mtls => {
             let (Some(ca), Some(cert), Some(key)) = (&tls.ca_file, &tls.cert_file, &tls.key_file) else {
@@ -67,10 +76,7 @@ pub async fn serve(
             Err(ServeError::Tls("tls.mode = \"server_only\" is not supported by a node: use \"mtls\"".to_owned()))
         }
     };
-    // The last call has drained: seal the trail with a final signed checkpoint.
-    match audit.close().await {
-        Ok(checkpoint) => tracing::info!(target: "toex::audit", sealed = checkpoint.is_some(), "audit trail closed"),
-        Err(error) => tracing::error!(target: "toex::audit", %error, "audit trail could not be sealed"),
-    }
+    health_task.abort();
+    seal_trail(&audit).await;
     served
 }

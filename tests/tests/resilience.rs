@@ -81,3 +81,26 @@ async fn one_caller_over_its_rate_is_limited_and_another_is_not() -> anyhow::Res
     federation.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_headers_are_refused_and_the_hub_keeps_serving() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    generate_regions(data.path(), &REGIONS, 100, 8)?;
+    let federation = Federation::start(data.path(), &REGIONS).await?;
+    let huge = "x".repeat(64 * 1024);
+    let refused = federation.sql_as(&huge, SQL).await.expect_err("a 64 KiB token is refused (threat 14)");
+    assert_ne!(refused.code(), Code::Ok);
+    assert_eq!(federation.node_data_requests(), 0);
+    // Nodes report healthy over their mutual-TLS port, to the hub's identity.
+    let pki = &federation.security.pki;
+    let hub_tls = toex_tls::HubTls::from_files(&pki.ca.cert, &pki.hub.cert, &pki.hub.key)?;
+    let endpoint = federation.hub().config().regions[0].endpoint.clone();
+    let code = federation.hub().config().regions[0].code.clone();
+    let mut health =
+        tonic_health::pb::health_client::HealthClient::new(toex_tls::node_channel(&endpoint, &code, &hub_tls)?);
+    let status = health.check(tonic_health::pb::HealthCheckRequest { service: String::new() }).await?.into_inner();
+    assert_eq!(status.status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
+    assert!(federation.sql(SQL).await?.summary.complete, "the hub still serves");
+    federation.shutdown().await;
+    Ok(())
+}
