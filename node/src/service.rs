@@ -85,18 +85,7 @@ impl Node for NodeService {
             text: Some(request.sql.clone()),
             identifiers: Vec::new(),
         };
-        let caller = match self.delegated(&request, &request.query_id) {
-            Ok(caller) => caller,
-            Err(error) => {
-                return Err(audit_trail::refusal(
-                    &audit,
-                    audit_trail::record(RecordKind::Denied, subject(), None),
-                    error,
-                )
-                .await
-                .into());
-            }
-        };
+        let caller = self.verified(&request, &request.query_id, subject()).await?;
         let template = audit_trail::record(RecordKind::Consultation, subject(), Some(&caller));
         let mut consultation = template.clone();
         consultation.completion = Some(CompletionStatus::InProgress);
@@ -164,18 +153,7 @@ impl Node for NodeService {
             text: None,
             identifiers: request.identifiers.iter().map(|identifier| identifier.value.clone()).collect(),
         };
-        let caller = match self.delegated(&request, &request.query_id) {
-            Ok(caller) => caller,
-            Err(error) => {
-                return Err(audit_trail::refusal(
-                    &audit,
-                    audit_trail::record(RecordKind::Denied, subject(), None),
-                    error,
-                )
-                .await
-                .into());
-            }
-        };
+        let caller = self.verified(&request, &request.query_id, subject()).await?;
         let template = audit_trail::record(RecordKind::Consultation, subject(), Some(&caller));
         audit_trail::append(&audit, template.clone()).await?;
         let hits = match self.engine.check(&request.identifiers, &caller).await {
@@ -197,13 +175,7 @@ impl Node for NodeService {
     ) -> Result<Response<NodeAuditSearchResponse>, Status> {
         let request = request.into_inner();
         let audit = Arc::clone(self.engine.audit());
-        let caller = match self.delegated(&request, &request.query_id) {
-            Ok(caller) => caller,
-            Err(error) => {
-                let record = audit_trail::record(RecordKind::Denied, self.subject_of(&request), None);
-                return Err(audit_trail::refusal(&audit, record, error).await.into());
-            }
-        };
+        let caller = self.verified(&request, &request.query_id, self.subject_of(&request)).await?;
         match self.search_trail(&request, &caller).await {
             Ok(records_json) => Ok(Response::new(NodeAuditSearchResponse { records_json })),
             Err(error) => {
@@ -249,6 +221,23 @@ impl NodeService {
             operation: "audit_search",
             text: None,
             identifiers: Vec::new(),
+        }
+    }
+
+    /// Verifies a request's delegation token, recording a refusal in the trail (the audit's
+    /// own failure replaces the refusal, since then only `UNAVAILABLE` may be answered).
+    async fn verified(
+        &self,
+        request: &impl SignedRequest,
+        query_id: &str,
+        subject: Subject<'_>,
+    ) -> Result<Delegated, NodeError> {
+        match self.delegated(request, query_id) {
+            Ok(caller) => Ok(caller),
+            Err(error) => {
+                let record = audit_trail::record(RecordKind::Denied, subject, None);
+                Err(audit_trail::refusal(self.engine.audit(), record, error).await)
+            }
         }
     }
 
