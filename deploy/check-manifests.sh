@@ -101,7 +101,8 @@ check_containerfile() {
 }
 
 check_scripts() {
-    "$tools/shellcheck" deploy/check-manifests.sh deploy/compose/init.sh deploy/k8s/create-secrets.sh
+    "$tools/shellcheck" deploy/check-manifests.sh deploy/compose/init.sh deploy/k8s/create-secrets.sh \
+        deploy/local/federation.sh
 }
 
 # systemd's own parser, on copies whose ExecStart points at an executable that exists here, and
