@@ -9,7 +9,7 @@
 #   deploy/local/federation.sh smoke DIR [REGION...]  start, query, verify the audit trails, stop
 #   deploy/local/federation.sh down DIR               stop (SIGTERM: drain, seal the trails)
 #
-# TOEX names the binary (default target/debug/toex, then target/release/toex).
+# TOEX names the binary (default: debug, then release, under $CARGO_TARGET_DIR or target/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -22,8 +22,9 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 toex=${TOEX:-}
 if [[ -z $toex ]]; then
-    for candidate in target/debug/toex target/release/toex; do
-        [[ -x $candidate ]] && toex=$PWD/$candidate && break
+    target=${CARGO_TARGET_DIR:-target}
+    for candidate in "$target/debug/toex" "$target/release/toex"; do
+        [[ -x $candidate ]] && toex=$(cd "$(dirname "$candidate")" && pwd)/toex && break
     done
 fi
 [[ -n $toex && -x $toex ]] || { echo "error: build toex first (cargo build -p toex) or set TOEX" >&2; exit 1; }
