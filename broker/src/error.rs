@@ -2,6 +2,7 @@
 
 use datafusion::error::DataFusionError;
 use toex_common::sql_guard::GuardError;
+use tonic::metadata::MetadataValue;
 
 /// The gRPC retry-pushback header a shed request carries (gRFC A6).
 pub const RETRY_PUSHBACK_HEADER: &str = "grpc-retry-pushback-ms";
@@ -69,7 +70,7 @@ impl From<HubError> for tonic::Status {
             HubError::AuditUnavailable(_) => tonic::Status::unavailable(message),
             HubError::Overloaded(_) => {
                 let mut status = tonic::Status::unavailable(message);
-                status.metadata_mut().insert(RETRY_PUSHBACK_HEADER, RETRY_PUSHBACK_MS.parse().expect("a number"));
+                status.metadata_mut().insert(RETRY_PUSHBACK_HEADER, MetadataValue::from_static(RETRY_PUSHBACK_MS));
                 status
             }
             HubError::RateLimited(_) => tonic::Status::resource_exhausted(message),

@@ -215,7 +215,9 @@ fn write_public(path: &Path, contents: &str) -> Result<(), DevError> {
     std::fs::write(path, contents).map_err(|source| DevError::Io { path: path.to_path_buf(), source })
 }
 
-fn write_private(path: &Path, contents: &str) -> Result<(), DevError> {
+/// Writes `contents` to `path` readable by the owner only (mode 0600 on Unix): for keys and
+/// tokens.
+pub fn write_private(path: &Path, contents: &str) -> Result<(), DevError> {
     let io_error = |source| DevError::Io { path: path.to_path_buf(), source };
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

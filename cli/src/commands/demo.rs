@@ -157,15 +157,7 @@ fn write_tokens(security: &LocalSecurity, dir: &Path) -> anyhow::Result<()> {
         spec.lifetime = DEMO_TOKEN_LIFETIME;
         let token = security.token(&spec)?;
         let path = dir.join(format!("{file}.jwt"));
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        std::io::Write::write_all(&mut options.open(&path)?, token.as_bytes())
-            .with_context(|| format!("writing {}", path.display()))?;
+        toex_security::dev::write_private(&path, &token).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
 }
