@@ -12,7 +12,7 @@ use toex_proto::v1::{
     ExplainRequest, ExplainResponse, RegionInfo, RegionStatus, RegionsRequest, RegionsResponse, SqlRequest,
     SqlResponse, TableInfo, sql_response,
 };
-use toex_security::Purpose;
+use toex_security::{Purpose, Role};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
@@ -113,7 +113,9 @@ impl hub_server::Hub for HubService {
     }
 
     async fn regions(&self, request: Request<RegionsRequest>) -> Result<Response<RegionsResponse>, Status> {
-        toex_security::claims(&request)?;
+        let claims = toex_security::claims(&request)?;
+        // Whole-table counts include rows above a caller's clearance (INV-7): analysts do not get them.
+        let counts_released = claims.has_role(Role::Auditor) || claims.has_role(Role::System);
         let regions = self
             .hub
             .registry()
@@ -133,7 +135,7 @@ impl hub_server::Hub for HubService {
                     .map(|table| TableInfo {
                         name: table.name,
                         arrow_schema: Vec::new(),
-                        rows: table.rows,
+                        rows: if counts_released { table.rows } else { 0 },
                         common_data_model: table.common_data_model,
                         data_freshness: table.freshness,
                     })
@@ -141,7 +143,11 @@ impl hub_server::Hub for HubService {
                 contact_point: region.contact_point,
             })
             .collect();
-        Ok(Response::new(RegionsResponse { regions, hub_version: env!("CARGO_PKG_VERSION").to_owned() }))
+        Ok(Response::new(RegionsResponse {
+            regions,
+            hub_version: env!("CARGO_PKG_VERSION").to_owned(),
+            row_counts_withheld: !counts_released,
+        }))
     }
 }
 

@@ -459,3 +459,29 @@ async fn identifiers_that_cannot_be_valid_are_refused_with_a_reason() -> anyhow:
     federation.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whole_table_row_counts_are_withheld_from_analysts() -> anyhow::Result<()> {
+    let (_data, federation) = federation().await?;
+    let analyst = federation.token(&person("regional_analyst", Some("EMSOU"), "OFFICIAL"))?;
+    let mut client = federation.client_as(&analyst).await?;
+    let listing = client.regions(toex_proto::v1::RegionsRequest {}).await?.into_inner();
+    assert!(listing.row_counts_withheld);
+    assert!(
+        listing.regions.iter().flat_map(|region| &region.tables).all(|table| table.rows == 0),
+        "no count leaks (INV-7)"
+    );
+    let auditor = federation.token(&person("auditor", None, "SECRET"))?;
+    let mut client = federation.client_as(&auditor).await?;
+    let listing = client.regions(toex_proto::v1::RegionsRequest {}).await?.into_inner();
+    assert!(!listing.row_counts_withheld);
+    assert!(
+        listing
+            .regions
+            .iter()
+            .flat_map(|region| &region.tables)
+            .any(|table| table.name == "persons" && table.rows == 300)
+    );
+    federation.shutdown().await;
+    Ok(())
+}

@@ -9,10 +9,11 @@ use crate::output::Format;
 pub async fn run(hub: &HubArgs, format: Format) -> anyhow::Result<u8> {
     let mut client = hub.connect().await?;
     let regions = client.regions(RegionsRequest {}).await?.into_inner();
+    let withheld = regions.row_counts_withheld;
     if format == Format::Json {
         for region in &regions.regions {
             let tables: serde_json::Map<String, serde_json::Value> =
-                region.tables.iter().map(|table| (table.name.clone(), table.rows.into())).collect();
+                region.tables.iter().map(|table| (table.name.clone(), row_count(table.rows, withheld))).collect();
             let line = serde_json::json!({
                 "code": region.code,
                 "name": region.name,
@@ -37,6 +38,7 @@ pub async fn run(hub: &HubArgs, format: Format) -> anyhow::Result<u8> {
                 .tables
                 .iter()
                 .find(|table| table.name == name)
+                .filter(|_| !regions.row_counts_withheld)
                 .map_or_else(|| "-".to_owned(), |table| table.rows.to_string())
         };
         println!(
@@ -53,8 +55,16 @@ pub async fn run(hub: &HubArgs, format: Format) -> anyhow::Result<u8> {
             println!("         {}", region.detail);
         }
     }
+    if regions.row_counts_withheld {
+        println!("(whole-table row counts are for auditors and system principals: they include rows you may not see)");
+    }
     let all_serving = regions.regions.iter().all(|region| region.health == RegionHealth::Serving as i32);
     Ok(if all_serving { exit::COMPLETE } else { exit::PARTIAL })
+}
+
+/// A table's row count in JSON: `null` when withheld from this caller.
+fn row_count(rows: u64, withheld: bool) -> serde_json::Value {
+    if withheld { serde_json::Value::Null } else { rows.into() }
 }
 
 fn health_label(health: i32) -> &'static str {
