@@ -19,8 +19,10 @@ pub mod federation;
 pub mod identifiers;
 pub mod node_client;
 pub mod outcomes;
+pub mod person_groups;
 pub mod query;
 pub mod registry;
+pub mod search;
 pub mod server;
 pub mod service;
 

@@ -12,7 +12,7 @@ use toex_common::ipc::MAX_MESSAGE_BYTES;
 use toex_proto::v1::node_client::NodeClient as GrpcClient;
 use toex_proto::v1::{
     CatalogRequest, CatalogResponse, ExecuteRequest, ExecuteResponse, NodeAuditSearchRequest, NodeAuditSearchResponse,
-    NodeCheckRequest, NodeCheckResponse,
+    NodeCheckRequest, NodeCheckResponse, NodeSearchRequest, NodeSearchResponse,
 };
 use toex_tls::{HubTls, LinkTlsMode, node_channel};
 use tonic::Status;
@@ -42,6 +42,8 @@ pub trait NodeClient: Send + Sync + fmt::Debug {
         request: NodeAuditSearchRequest,
         timeout: Duration,
     ) -> Result<NodeAuditSearchResponse, Status>;
+    /// Entity search over the node's indexes.
+    async fn search(&self, request: NodeSearchRequest, timeout: Duration) -> Result<NodeSearchResponse, Status>;
 }
 
 /// How long an idle HTTP/2 connection waits between keepalive pings.
@@ -151,5 +153,12 @@ impl NodeClient for GrpcNodeClient {
         request.set_timeout(timeout);
         let mut client = self.client.clone();
         Ok(client.audit_search(request).await?.into_inner())
+    }
+
+    async fn search(&self, request: NodeSearchRequest, timeout: Duration) -> Result<NodeSearchResponse, Status> {
+        let mut request = tonic::Request::new(request);
+        request.set_timeout(timeout);
+        let mut client = self.client.clone();
+        Ok(client.search(request).await?.into_inner())
     }
 }

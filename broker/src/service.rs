@@ -9,8 +9,8 @@ use toex_policy::RegionExplanation;
 use toex_proto::v1::hub_server;
 use toex_proto::v1::{
     AccessExplanation, AnswerSummary, ArrowIpc, AuditSearchRequest, AuditSearchResponse, CheckRequest, CheckResponse,
-    ExplainRequest, ExplainResponse, RegionInfo, RegionStatus, RegionsRequest, RegionsResponse, SqlRequest,
-    SqlResponse, TableInfo, sql_response,
+    ExplainRequest, ExplainResponse, RegionInfo, RegionStatus, RegionsRequest, RegionsResponse, SearchRequest,
+    SearchResponse, SqlRequest, SqlResponse, TableInfo, sql_response,
 };
 use toex_security::{Purpose, Role};
 use tokio::sync::mpsc;
@@ -25,6 +25,7 @@ use crate::error::HubError;
 use crate::federation::exec::region_failure;
 use crate::outcomes::complete;
 use crate::query::{Hub, SqlAnswer, SqlQuery};
+use crate::search::SearchQuery;
 
 /// The gRPC face of a [`Hub`].
 #[derive(Clone)]
@@ -86,6 +87,30 @@ impl hub_server::Hub for HubService {
             results: answer.results,
             regions: answer.regions,
             complete: answer.complete,
+        }))
+    }
+
+    async fn search(&self, request: Request<SearchRequest>) -> Result<Response<SearchResponse>, Status> {
+        let claims = toex_security::claims(&request)?;
+        let deadline = self.deadline(&request)?;
+        let request = request.into_inner();
+        let caller = caller(claims, request.purpose.as_ref())?;
+        let query = SearchQuery {
+            criteria: request.criteria.unwrap_or_default(),
+            require_complete: request.require_complete,
+            deadline,
+        };
+        let answer = self.hub.search(&caller, query).await?;
+        Ok(Response::new(SearchResponse {
+            query_id: answer.query_id,
+            searched: answer.searched,
+            matches: answer.matches,
+            groups: answer.groups,
+            withheld: answer.withheld,
+            regions: answer.regions,
+            complete: answer.complete,
+            safeguarding: answer.safeguarding,
+            truncated: answer.truncated,
         }))
     }
 

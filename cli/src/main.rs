@@ -49,6 +49,9 @@ enum Command {
     Import(commands::import::ImportCommand),
     /// Hit/no-hit for identifiers in every region: counts, contact points, handling conditions.
     Check(commands::check::CheckArgs),
+    /// Entity search: a person, phone, vehicle, address or OCG in every region, ranked, with links
+    /// and cross-region groups.
+    Search(commands::search::SearchArgs),
     /// Policy dry run: what each region would release to you for a query, and why.
     Explain(commands::explain::ExplainArgs),
     /// Verify, search and reconcile audit trails.
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
             Command::GenData(args) => commands::gen_data::run(&args),
             Command::Sql(args) => commands::sql::run(args).await,
             Command::Check(args) => commands::check::run(args).await,
+            Command::Search(args) => commands::search::run(args).await,
             Command::Audit(command) => commands::audit::run(command).await,
             Command::Explain(args) => commands::explain::run(args).await,
             Command::Certs(args) => commands::credentials::certs(&args),

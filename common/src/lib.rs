@@ -11,6 +11,7 @@ pub mod markings;
 pub mod pump;
 pub mod regions;
 pub mod release;
+pub mod search;
 pub mod session;
 pub mod signed_request;
 pub mod sql_guard;

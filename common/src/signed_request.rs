@@ -4,7 +4,7 @@
 //! signing makes the node refuse the token.
 
 use prost::Message;
-use toex_proto::v1::{ExecuteRequest, NodeAuditSearchRequest, NodeCheckRequest};
+use toex_proto::v1::{ExecuteRequest, NodeAuditSearchRequest, NodeCheckRequest, NodeSearchRequest};
 
 /// A node request that carries a delegation token.
 pub trait SignedRequest: Message + Clone {
@@ -29,6 +29,16 @@ impl SignedRequest for ExecuteRequest {
 }
 
 impl SignedRequest for NodeCheckRequest {
+    fn delegation_token(&self) -> &str {
+        &self.delegation_token
+    }
+
+    fn with_delegation_token(self, token: String) -> Self {
+        Self { delegation_token: token, ..self }
+    }
+}
+
+impl SignedRequest for NodeSearchRequest {
     fn delegation_token(&self) -> &str {
         &self.delegation_token
     }

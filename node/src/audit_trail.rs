@@ -99,3 +99,36 @@ pub fn hits_disclosed(mut record: AuditRecord, region: &str, counted: u64) -> Au
     record.region_outcomes = vec![RegionOutcome { rows_released: counted, ..RegionOutcome::new(region) }];
     record
 }
+
+/// What a search looked for, as the trail records it: the values, or the person criteria.
+pub fn searched(request: &toex_proto::v1::NodeSearchRequest) -> Vec<String> {
+    match &request.person {
+        Some(person) if request.values.is_empty() => {
+            let described = [person.surname.as_str(), person.forenames.as_str(), person.dob.as_str()]
+                .iter()
+                .filter(|part| !part.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ");
+            vec![described]
+        }
+        _ => request.values.iter().map(|value| value.value.clone()).collect(),
+    }
+}
+
+/// The disclosure record of a search: every record released (matches and links), the count of
+/// withheld matches, and the safeguarding flags raised.
+pub fn search_disclosed(mut record: AuditRecord, region: &str, outcome: &crate::search::SearchOutcome) -> AuditRecord {
+    record.kind = RecordKind::Disclosure;
+    record.completion = Some(CompletionStatus::Complete);
+    record.region_outcomes = vec![RegionOutcome {
+        rows_released: outcome.released.len() as u64,
+        record_ids: outcome.released.clone(),
+        ..RegionOutcome::new(region)
+    }];
+    record.safeguarding_flags = outcome.safeguarding.clone();
+    if outcome.response.withheld > 0 {
+        record.note = Some(format!("{} matching records withheld (hit only)", outcome.response.withheld));
+    }
+    record
+}

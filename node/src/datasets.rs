@@ -14,6 +14,7 @@ use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionContext};
 use toex_common::cdm::{self, MARKING_COLUMNS};
 
 use crate::config::{DatasetConfig, DatasetFormat, NodeConfig};
+use crate::entity_index::EntityIndex;
 use crate::error::NodeError;
 
 /// One table the node offers.
@@ -31,6 +32,8 @@ pub struct LoadedTable {
 pub struct RegionData {
     pub context: SessionContext,
     pub tables: Vec<LoadedTable>,
+    /// The entity indexes entity search reads, built from the same files.
+    pub index: EntityIndex,
 }
 
 impl RegionData {
@@ -66,7 +69,8 @@ pub async fn load(config: &NodeConfig) -> Result<RegionData, NodeError> {
             freshness: newest_modification(&dataset.path),
         });
     }
-    Ok(RegionData { context, tables })
+    let index = EntityIndex::build(&context).await?;
+    Ok(RegionData { context, tables, index })
 }
 
 /// Registers a CDM table over a directory of Parquet files, or as an empty table when the

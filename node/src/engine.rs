@@ -10,14 +10,16 @@ use datafusion::logical_expr::{col, lit};
 use datafusion::physical_plan::SendableRecordBatchStream;
 use toex_common::cdm::HANDLING_CONDITIONS;
 use toex_common::identifiers::identifier_column;
+use toex_common::search::SEARCH_TABLES;
 use toex_common::sql_guard::{check_read_only_select, read_only_options};
 use toex_policy::{RequestKind, hit_filter, plan_shape, restrict_scans};
-use toex_proto::v1::{Identifier, IdentifierKind, NodeHit};
+use toex_proto::v1::{Identifier, IdentifierKind, NodeHit, NodeSearchRequest};
 
 use crate::config::NodeConfig;
 use crate::datasets::{self, LoadedTable, RegionData};
 use crate::error::NodeError;
 use crate::guard::{Delegated, NodeGuard};
+use crate::search::{self, SearchOutcome, SearchRules};
 
 /// What the node offers, as reported to the hub.
 #[derive(Debug, Clone)]
@@ -168,6 +170,20 @@ impl NodeEngine {
             hits.push(count_hits(&batches));
         }
         Ok(hits)
+    }
+
+    /// Entity search over the region's indexes. Each table is read under the node's own policy
+    /// for a search, narrowed by the hub's grant; the matched table must release at least hits.
+    pub fn search(&self, request: &NodeSearchRequest, caller: &Delegated) -> Result<SearchOutcome, NodeError> {
+        let data = self.snapshot();
+        let mut rules = SearchRules::new();
+        for table in SEARCH_TABLES {
+            let decided = self.guard.table_access(caller, table, RequestKind::Search);
+            if decided.access != toex_policy::Access::Denied {
+                rules.insert(table, self.guard.rules(caller, table, decided.access));
+            }
+        }
+        search::search(&data.index, request, &rules)
     }
 
     /// The cap on rows one query may return.

@@ -8,8 +8,10 @@ pub mod audit_trail;
 pub mod config;
 pub mod datasets;
 pub mod engine;
+pub mod entity_index;
 pub mod error;
 pub mod guard;
+pub mod search;
 pub mod server;
 pub mod service;
 

@@ -13,7 +13,8 @@ use toex_policy::{Access, RequestKind};
 use toex_proto::v1::node_server::Node;
 use toex_proto::v1::{
     CatalogRequest, CatalogResponse, ExecuteRequest, ExecuteResponse, ExecuteSummary, NodeAuditSearchRequest,
-    NodeAuditSearchResponse, NodeCheckRequest, NodeCheckResponse, TableInfo, execute_response,
+    NodeAuditSearchResponse, NodeCheckRequest, NodeCheckResponse, NodeSearchRequest, NodeSearchResponse, TableInfo,
+    execute_response,
 };
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -167,6 +168,37 @@ impl Node for NodeService {
         audit_trail::append(&audit, audit_trail::hits_disclosed(template, self.engine.region(), counted)).await?;
         info!(query_id = %request.query_id, identifiers = hits.len(), "check answered");
         Ok(Response::new(NodeCheckResponse { hits }))
+    }
+
+    async fn search(&self, request: Request<NodeSearchRequest>) -> Result<Response<NodeSearchResponse>, Status> {
+        let request = request.into_inner();
+        let audit = Arc::clone(self.engine.audit());
+        let subject = || Subject {
+            query_id: &request.query_id,
+            region: self.engine.region(),
+            operation: "search",
+            text: None,
+            identifiers: audit_trail::searched(&request),
+        };
+        let caller = self.verified(&request, &request.query_id, subject()).await?;
+        let template = audit_trail::record(RecordKind::Consultation, subject(), Some(&caller));
+        audit_trail::append(&audit, template.clone()).await?;
+        let outcome = match self.engine.search(&request, &caller) {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                warn!(query_id = %request.query_id, kind = error_kind(&error), "search refused");
+                return Err(audit_trail::refusal(&audit, template, error).await.into());
+            }
+        };
+        let disclosure = audit_trail::search_disclosed(template, self.engine.region(), &outcome);
+        audit_trail::append(&audit, disclosure).await?;
+        info!(
+            query_id = %request.query_id,
+            matches = outcome.response.matches.len(),
+            withheld = outcome.response.withheld,
+            "search answered"
+        );
+        Ok(Response::new(outcome.response))
     }
 
     async fn audit_search(

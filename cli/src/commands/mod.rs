@@ -8,6 +8,7 @@ pub mod explain;
 pub mod gen_data;
 pub mod import;
 pub mod regions;
+pub mod search;
 pub mod serve;
 pub mod sql;
 

@@ -88,3 +88,45 @@ pub enum Evidence {
     /// Both genders are recorded and they differ.
     GenderConflict,
 }
+
+impl std::fmt::Display for DobNearMiss {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(match self {
+            Self::DayMonthSwapped => "day and month swapped",
+            Self::DayDigit => "one digit of the day differs",
+            Self::MonthDigit => "one digit of the month differs",
+            Self::YearSlip => "the year differs by a slip",
+        })
+    }
+}
+
+/// A short reason an analyst can read, e.g. `surname sounds alike (SM0)`.
+impl std::fmt::Display for Evidence {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::SurnameExact => formatter.write_str("surname the same"),
+            Self::SurnameVariant => formatter.write_str("surname a known variant spelling"),
+            Self::SurnamePhonetic { code } => write!(formatter, "surname sounds alike ({code})"),
+            Self::SurnameSimilar { jaro_winkler } => write!(formatter, "surname spelt alike ({jaro_winkler:.2})"),
+            Self::HyphenatedSurnamePart { part } => write!(formatter, "one part of the surname matches ({part})"),
+            Self::ForenameExact => formatter.write_str("forename the same"),
+            Self::ForenameVariant => formatter.write_str("forename a variant spelling"),
+            Self::ForenameNickname => formatter.write_str("forename a nickname or short form"),
+            Self::ForenamePhonetic { code } => write!(formatter, "forename sounds alike ({code})"),
+            Self::ForenameSimilar { jaro_winkler } => write!(formatter, "forename spelt alike ({jaro_winkler:.2})"),
+            Self::ForenameInitial => formatter.write_str("forename initial agrees"),
+            Self::ForenameMatchesMiddleName { name } => write!(formatter, "forename matches a middle name ({name})"),
+            Self::ForenameMismatch => formatter.write_str("forenames differ"),
+            Self::ForenamesMissing => formatter.write_str("no forenames recorded"),
+            Self::NamesTransposed => formatter.write_str("surname and forename transposed"),
+            Self::NameSplitDiffers => formatter.write_str("same words, split differently between names"),
+            Self::DobExact => formatter.write_str("date of birth the same"),
+            Self::DobPartial => formatter.write_str("date of birth in the year or month asked"),
+            Self::DobWithinRange => formatter.write_str("date of birth within the range asked"),
+            Self::DobNearMiss { kind } => write!(formatter, "date of birth nearly agrees ({kind})"),
+            Self::DobConflict => formatter.write_str("dates of birth disagree"),
+            Self::DobMissing => formatter.write_str("no date of birth recorded"),
+            Self::GenderConflict => formatter.write_str("genders differ"),
+        }
+    }
+}
