@@ -207,6 +207,8 @@ fn print_usage(hub_url: &str, demo_dir: &Path) {
          \n  toex sql \"SELECT region, count(*) FROM persons GROUP BY region ORDER BY region\"\
          \n  toex sql \"SELECT region, force, msisdn FROM phones WHERE msisdn = '+447700900021'\" --format json\
          \n  toex check phone 07700900021\
+         \n  toex search phone \"07700 900021\"\
+         \n  toex search person --surname Smyth --forenames Jon --dob 1993\
          \n  toex explain \"SELECT * FROM intel_reports\"\n\
          \nOther callers: pass --token \"$(cat {tokens}/<name>.jwt)\" with <name> one of\n  \
          regional_analyst_nwrocu, intel_officer_nwrocu, data_analyst_london, auditor\n\
