@@ -7,6 +7,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use toex_common::ipc::MAX_MESSAGE_BYTES;
 
 use toex_proto::v1::node_client::NodeClient as GrpcClient;
@@ -44,6 +45,8 @@ pub trait NodeClient: Send + Sync + fmt::Debug {
     ) -> Result<NodeAuditSearchResponse, Status>;
     /// Entity search over the node's indexes.
     async fn search(&self, request: NodeSearchRequest, timeout: Duration) -> Result<NodeSearchResponse, Status>;
+    /// Protobuf bytes received from the node since start (answers and streamed chunks).
+    fn bytes_received(&self) -> u64;
 }
 
 /// How long an idle HTTP/2 connection waits between keepalive pings.
@@ -56,6 +59,8 @@ pub const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct GrpcNodeClient {
     region: String,
     client: GrpcClient<Channel>,
+    /// Protobuf bytes of every answer received from the node.
+    received: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for GrpcNodeClient {
@@ -116,7 +121,12 @@ impl GrpcNodeClient {
         let client = GrpcClient::new(channel)
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
-        Self { region: region.to_owned(), client }
+        Self { region: region.to_owned(), client, received: Arc::new(AtomicU64::new(0)) }
+    }
+
+    fn count<M: prost::Message>(&self, message: M) -> M {
+        self.received.fetch_add(message.encoded_len() as u64, AtomicOrdering::Relaxed);
+        message
     }
 }
 
@@ -134,14 +144,21 @@ impl NodeClient for GrpcNodeClient {
         request.set_timeout(timeout);
         let mut client = self.client.clone();
         let stream = client.execute(request).await?.into_inner();
-        Ok(stream.boxed())
+        let received = Arc::clone(&self.received);
+        Ok(stream
+            .inspect(move |message| {
+                if let Ok(message) = message {
+                    received.fetch_add(prost::Message::encoded_len(message) as u64, AtomicOrdering::Relaxed);
+                }
+            })
+            .boxed())
     }
 
     async fn check(&self, request: NodeCheckRequest, timeout: Duration) -> Result<NodeCheckResponse, Status> {
         let mut request = tonic::Request::new(request);
         request.set_timeout(timeout);
         let mut client = self.client.clone();
-        Ok(client.check(request).await?.into_inner())
+        Ok(self.count(client.check(request).await?.into_inner()))
     }
 
     async fn audit_search(
@@ -152,13 +169,17 @@ impl NodeClient for GrpcNodeClient {
         let mut request = tonic::Request::new(request);
         request.set_timeout(timeout);
         let mut client = self.client.clone();
-        Ok(client.audit_search(request).await?.into_inner())
+        Ok(self.count(client.audit_search(request).await?.into_inner()))
     }
 
     async fn search(&self, request: NodeSearchRequest, timeout: Duration) -> Result<NodeSearchResponse, Status> {
         let mut request = tonic::Request::new(request);
         request.set_timeout(timeout);
         let mut client = self.client.clone();
-        Ok(client.search(request).await?.into_inner())
+        Ok(self.count(client.search(request).await?.into_inner()))
+    }
+
+    fn bytes_received(&self) -> u64 {
+        self.received.load(AtomicOrdering::Relaxed)
     }
 }

@@ -139,6 +139,11 @@ impl Hub {
         &self.config
     }
 
+    /// Protobuf bytes received from every node since start: what federation costs on the wire.
+    pub fn bytes_from_nodes(&self) -> u64 {
+        self.registry().snapshot().iter().map(|region| region.client.bytes_received()).sum()
+    }
+
     pub fn registry(&self) -> &Arc<Registry> {
         &self.registry
     }

@@ -52,6 +52,8 @@ enum Command {
     /// Entity search: a person, phone, vehicle, address or OCG in every region, ranked, with links
     /// and cross-region groups.
     Search(commands::search::SearchArgs),
+    /// Benchmark the federation: W1-W6 through the hub, direct to the nodes and centralised.
+    Bench(commands::bench::BenchArgs),
     /// Policy dry run: what each region would release to you for a query, and why.
     Explain(commands::explain::ExplainArgs),
     /// Verify, search and reconcile audit trails.
@@ -75,7 +77,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    commands::init_logging(cli.log_json);
+    // The benchmark's own progress is the output; per-query logs would drown it (and cost time).
+    let default_level = if matches!(cli.command, Command::Bench(_)) { "warn" } else { "info" };
+    commands::init_logging(cli.log_json, default_level);
     let runtime =
         match tokio::runtime::Builder::new_multi_thread().enable_all().thread_stack_size(8 * 1024 * 1024).build() {
             Ok(runtime) => runtime,
@@ -93,6 +97,7 @@ fn main() -> ExitCode {
             Command::Sql(args) => commands::sql::run(args).await,
             Command::Check(args) => commands::check::run(args).await,
             Command::Search(args) => commands::search::run(args).await,
+            Command::Bench(args) => commands::bench::run(args).await,
             Command::Audit(command) => commands::audit::run(command).await,
             Command::Explain(args) => commands::explain::run(args).await,
             Command::Certs(args) => commands::credentials::certs(&args),

@@ -3,16 +3,13 @@
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use arrow::array::{Array, StringArray};
-use datafusion::logical_expr::{col, lit};
 use datafusion::physical_plan::SendableRecordBatchStream;
-use toex_common::cdm::HANDLING_CONDITIONS;
 use toex_common::identifiers::identifier_column;
 use toex_common::search::SEARCH_TABLES;
 use toex_common::sql_guard::{check_read_only_select, read_only_options};
-use toex_policy::{RequestKind, hit_filter, plan_shape, restrict_scans};
+use toex_policy::{RequestKind, Visibility, plan_shape, restrict_scans};
 use toex_proto::v1::{Identifier, IdentifierKind, NodeHit, NodeSearchRequest};
 
 use crate::config::NodeConfig;
@@ -142,32 +139,36 @@ impl NodeEngine {
     }
 
     /// Hit/no-hit for each identifier: how many rows `caller` may count and their handling
-    /// conditions. Rows above clearance, or owned by another region, are not counted.
-    pub async fn check(&self, identifiers: &[Identifier], caller: &Delegated) -> Result<Vec<NodeHit>, NodeError> {
+    /// conditions, looked up in the identifier indexes (no table scan). Rows above clearance, with
+    /// invalid markings, or owned by another region are not counted.
+    pub fn check(&self, identifiers: &[Identifier], caller: &Delegated) -> Result<Vec<NodeHit>, NodeError> {
         let data = self.snapshot();
         let mut hits = Vec::with_capacity(identifiers.len());
+        // One policy decision per table, not per identifier: a check may carry a thousand.
+        let mut decided: BTreeMap<&str, Option<toex_policy::RowRules>> = BTreeMap::new();
         for identifier in identifiers {
             let kind = IdentifierKind::try_from(identifier.kind).unwrap_or(IdentifierKind::Unspecified);
             let Some(location) = identifier_column(kind) else {
                 return Err(NodeError::BadRequest("identifier kind is not specified".to_owned()));
             };
-            let decided = self.guard.table_access(caller, location.table, RequestKind::Check);
-            if decided.access == toex_policy::Access::Denied {
+            let rules = decided.entry(location.table).or_insert_with(|| {
+                let access = self.guard.table_access(caller, location.table, RequestKind::Check).access;
+                (access != toex_policy::Access::Denied).then(|| self.guard.rules(caller, location.table, access))
+            });
+            let Some(rules) = rules else {
                 hits.push(NodeHit { count: 0, handling_conditions: Vec::new(), denied: true });
                 continue;
+            };
+            let mut conditions = BTreeSet::new();
+            let mut count = 0_u64;
+            for markings in data.index.identifier_markings(location.table, &identifier.value) {
+                if rules.visibility(&markings.as_row()) == Visibility::Invisible {
+                    continue;
+                }
+                count += 1;
+                conditions.extend(markings.handling_conditions.clone());
             }
-            let rules = self.guard.rules(caller, location.table, decided.access);
-            let matching = data
-                .context
-                .table(location.table)
-                .await
-                .map_err(NodeError::Plan)?
-                .filter(hit_filter(&rules))
-                .and_then(|frame| frame.filter(col(location.column).eq(lit(identifier.value.as_str()))))
-                .and_then(|frame| frame.select(vec![col(HANDLING_CONDITIONS)]))
-                .map_err(NodeError::Plan)?;
-            let batches = matching.collect().await.map_err(NodeError::Execution)?;
-            hits.push(count_hits(&batches));
+            hits.push(NodeHit { count, handling_conditions: conditions.into_iter().collect(), denied: false });
         }
         Ok(hits)
     }
@@ -191,20 +192,4 @@ impl NodeEngine {
         let cap = self.config.limits.max_rows_per_query;
         if requested == 0 { cap } else { requested.min(cap) }
     }
-}
-
-/// Counts the matching rows and collects their distinct handling conditions, in sorted order.
-fn count_hits(batches: &[arrow::array::RecordBatch]) -> NodeHit {
-    let mut conditions = std::collections::BTreeSet::new();
-    let mut count = 0_u64;
-    for batch in batches {
-        count += batch.num_rows() as u64;
-        let Some(column) = batch.column(0).as_any().downcast_ref::<StringArray>() else { continue };
-        for row in 0..column.len() {
-            if column.is_valid(row) {
-                conditions.insert(column.value(row).to_owned());
-            }
-        }
-    }
-    NodeHit { count, handling_conditions: conditions.into_iter().collect(), denied: false }
 }

@@ -382,6 +382,18 @@ impl EntityIndex {
             .collect()
     }
 
+    /// The markings of every record holding identifier `value` in `table` (the identifier
+    /// tables of a hit/no-hit check: phones, vehicles, persons by PNC id, addresses).
+    pub fn identifier_markings(&self, table: &str, value: &str) -> Vec<&Markings> {
+        match table {
+            "phones" => self.phones_by_msisdn(value).iter().map(|row| &self.phones[*row].markings).collect(),
+            "vehicles" => self.vehicles_by_vrm(value).iter().map(|row| &self.vehicles[*row].markings).collect(),
+            "persons" => self.persons_by_pnc(value).iter().map(|row| &self.persons[*row].markings).collect(),
+            "addresses" => self.addresses_by_postcode(value).iter().map(|row| &self.addresses[*row].markings).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     pub fn person_by_id(&self, record_id: &str) -> Option<usize> {
         self.person_by_id.get(record_id).copied()
     }

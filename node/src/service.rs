@@ -157,7 +157,7 @@ impl Node for NodeService {
         let caller = self.verified(&request, &request.query_id, subject()).await?;
         let template = audit_trail::record(RecordKind::Consultation, subject(), Some(&caller));
         audit_trail::append(&audit, template.clone()).await?;
-        let hits = match self.engine.check(&request.identifiers, &caller).await {
+        let hits = match self.engine.check(&request.identifiers, &caller) {
             Ok(hits) => hits,
             Err(error) => {
                 warn!(query_id = %request.query_id, kind = error_kind(&error), "check refused");

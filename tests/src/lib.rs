@@ -3,6 +3,7 @@
 //! session over the union of every region's files) to compare federated answers against.
 
 pub mod baseline;
+pub mod bench;
 pub mod compare;
 pub mod federation;
 pub mod security;

@@ -1,0 +1,48 @@
+//! `toex bench`: the federation benchmark (W1-W6 through the hub, direct to the nodes and on a
+//! centralised baseline, in one run). Prints a table and writes the figures as JSON.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use toex_tests::bench::{self, BenchOptions};
+
+use crate::exit;
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// A smoke run that finishes in a couple of minutes (500 and 5,000 persons per region).
+    #[arg(long)]
+    pub quick: bool,
+    /// Persons per region at each scale, comma separated (default 5000,50000; quick 500,5000).
+    #[arg(long, value_delimiter = ',')]
+    pub scales: Option<Vec<u64>>,
+    /// Sequential calls per workload and target.
+    #[arg(long)]
+    pub iterations: Option<usize>,
+    /// Where generated data is kept and reused.
+    #[arg(long, default_value = "toex-bench-data")]
+    pub data: PathBuf,
+    /// Where the JSON figures are written.
+    #[arg(long, default_value = "toex-bench.json")]
+    pub json: PathBuf,
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<u8> {
+    let mut options = if args.quick { BenchOptions::quick(args.data) } else { BenchOptions::full(args.data) };
+    if let Some(scales) = args.scales {
+        anyhow::ensure!(!scales.is_empty() && scales.iter().all(|scale| *scale > 0), "--scales: give positive numbers");
+        options.scales = scales;
+    }
+    if let Some(iterations) = args.iterations {
+        anyhow::ensure!(iterations > 0, "--iterations must be at least 1");
+        options.iterations = iterations;
+    }
+    if cfg!(debug_assertions) {
+        eprintln!("warning: this is a debug build; figures mean little (use cargo run --release -p toex -- bench)");
+    }
+    let report = bench::run(&options).await?;
+    println!("{}", bench::render(&report));
+    std::fs::write(&args.json, serde_json::to_string_pretty(&report)? + "\n")?;
+    eprintln!("figures written to {}", args.json.display());
+    Ok(exit::COMPLETE)
+}

@@ -1,0 +1,391 @@
+//! The federation benchmark behind `toex bench`: starts ten regions and the hub in this process
+//! with production settings (TLS, verified tokens, delegation, Cedar policy, audit), over
+//! synthetic data at one or more scales, and runs workloads W1-W6 through the hub, straight to
+//! the nodes and on a centralised baseline in the same run, so that what it reports are ratios
+//! on one machine at one moment. Tests never assert these figures.
+
+pub mod stats;
+pub mod workloads;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use toex_broker::config::HubLimits;
+
+use crate::Federation;
+use crate::baseline::centralised_context;
+use crate::federation::generate_regions;
+use stats::{Percentiles, peak_rss_mib, rss_mib};
+use workloads::{Inputs, Runner, Target, Workload};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Persons per region at each scale, smallest first.
+    pub scales: Vec<u64>,
+    /// Sequential calls per workload and target (latency percentiles, throughput at 1).
+    pub iterations: usize,
+    /// Calls per workload and target at concurrency 16.
+    pub concurrent_calls: usize,
+    /// Calls of the bulk stream (W5), which moves every row each time.
+    pub stream_iterations: usize,
+    /// Where generated data is kept (reused by later runs).
+    pub data_dir: PathBuf,
+    /// The generator's seed.
+    pub seed: u64,
+}
+
+impl BenchOptions {
+    /// A smoke run: small data, few calls.
+    pub fn quick(data_dir: PathBuf) -> Self {
+        Self {
+            scales: vec![500, 5_000],
+            iterations: 30,
+            concurrent_calls: 64,
+            stream_iterations: 3,
+            data_dir,
+            seed: 42,
+        }
+    }
+
+    /// The recorded run: 5,000 and 50,000 persons per region.
+    pub fn full(data_dir: PathBuf) -> Self {
+        Self {
+            scales: vec![5_000, 50_000],
+            iterations: 200,
+            concurrent_calls: 800,
+            stream_iterations: 5,
+            data_dir,
+            seed: 42,
+        }
+    }
+}
+
+/// Concurrency of the loaded throughput figure.
+pub const CONCURRENCY: usize = 16;
+
+/// One workload on one target at one scale.
+#[derive(Debug, Clone, Serialize)]
+pub struct Measurement {
+    pub scale: u64,
+    pub workload: Workload,
+    pub target: Target,
+    pub latency: Percentiles,
+    pub throughput_c1: f64,
+    pub throughput_c16: f64,
+    /// Protobuf bytes the hub received from nodes per call (hub target only).
+    pub bytes_from_nodes_per_call: Option<u64>,
+    /// Bytes delivered to the caller per call.
+    pub bytes_delivered_per_call: u64,
+}
+
+/// A whole run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub machine: String,
+    pub regions: usize,
+    pub scales: Vec<u64>,
+    pub largest_table: String,
+    pub measurements: Vec<Measurement>,
+    /// Largest rise of the process's resident memory during the hub W5 series, per scale (MiB).
+    pub w5_rss_rise_mib: Vec<(u64, f64)>,
+    /// Peak resident memory of the whole process (hub, ten nodes, baseline and load generator).
+    pub process_peak_rss_mib: f64,
+    pub targets: Vec<TargetCheck>,
+}
+
+/// One of the targets, as measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetCheck {
+    pub name: String,
+    pub measured: String,
+    pub met: bool,
+}
+
+/// Runs every scale and workload, printing progress to stderr.
+pub async fn run(options: &BenchOptions) -> anyhow::Result<Report> {
+    let regions = toex_datagen::all_region_codes();
+    let mut measurements = Vec::new();
+    let mut rss_rises = Vec::new();
+    let mut largest_table = String::new();
+    for scale in &options.scales {
+        let root = options.data_dir.join(format!("scale-{scale}"));
+        eprintln!(
+            "generating {} regions x {scale} persons under {} (reused when present)",
+            regions.len(),
+            root.display()
+        );
+        generate_regions(&root, &regions, *scale, options.seed)?;
+        let limits = HubLimits {
+            requests_per_second_per_principal: 1_000_000,
+            request_burst_per_principal: 1_000_000,
+            ..HubLimits::default()
+        };
+        let federation = Arc::new(Federation::start_with_limits(&root, &regions, limits).await?);
+        let baseline = centralised_context(&root, &federation.regions).await?;
+        let inputs = Inputs::sample(&baseline).await?;
+        largest_table.clone_from(&inputs.largest_table);
+        let runner = Arc::new(Runner::connect(Arc::clone(&federation), baseline, inputs).await?);
+        for workload in Workload::ALL {
+            for target in Target::ALL {
+                let measured = measure(&runner, options, *scale, workload, target, &mut rss_rises).await?;
+                eprintln!(
+                    "  scale {scale:>6} {:<20} {:<8} p50 {:>9.2} ms  p95 {:>9.2} ms  c1 {:>8.1}/s  c16 {:>8.1}/s",
+                    workload.label(),
+                    target.label(),
+                    measured.latency.p50_ms,
+                    measured.latency.p95_ms,
+                    measured.throughput_c1,
+                    measured.throughput_c16
+                );
+                measurements.push(measured);
+            }
+        }
+        drop(runner);
+        if let Ok(federation) = Arc::try_unwrap(federation) {
+            federation.shutdown().await;
+        }
+    }
+    let mut report = Report {
+        machine: machine(),
+        regions: regions.len(),
+        scales: options.scales.clone(),
+        largest_table,
+        measurements,
+        w5_rss_rise_mib: rss_rises,
+        process_peak_rss_mib: peak_rss_mib(),
+        targets: Vec::new(),
+    };
+    report.targets = check_targets(&report);
+    Ok(report)
+}
+
+async fn measure(
+    runner: &Arc<Runner>,
+    options: &BenchOptions,
+    scale: u64,
+    workload: Workload,
+    target: Target,
+    rss_rises: &mut Vec<(u64, f64)>,
+) -> anyhow::Result<Measurement> {
+    let bulk = workload == Workload::W5BulkStream;
+    let iterations = if bulk { options.stream_iterations } else { options.iterations };
+    let concurrent = if bulk { CONCURRENCY } else { options.concurrent_calls };
+    for warm in 0..2 {
+        runner.call(workload, target, u64::MAX - warm).await?;
+    }
+    let watch = (bulk && target == Target::Hub).then(RssWatch::start);
+    let bytes_before = runner.federation.hub().bytes_from_nodes();
+    let mut samples = Vec::with_capacity(iterations);
+    let mut delivered = 0;
+    let started = Instant::now();
+    for call in 0..iterations {
+        let begun = Instant::now();
+        delivered += runner.call(workload, target, call as u64).await?;
+        samples.push(begun.elapsed());
+    }
+    let sequential = started.elapsed();
+    let from_nodes = runner.federation.hub().bytes_from_nodes() - bytes_before;
+    if let Some(watch) = watch {
+        rss_rises.push((scale, watch.stop().await));
+    }
+    let throughput_c16 = concurrent_throughput(runner, workload, target, concurrent).await?;
+    let calls = iterations.max(1) as u64;
+    Ok(Measurement {
+        scale,
+        workload,
+        target,
+        latency: Percentiles::of(&mut samples),
+        throughput_c1: iterations as f64 / sequential.as_secs_f64().max(f64::EPSILON),
+        throughput_c16,
+        bytes_from_nodes_per_call: (target == Target::Hub).then_some(from_nodes / calls),
+        bytes_delivered_per_call: delivered / calls,
+    })
+}
+
+/// Calls per second with [`CONCURRENCY`] callers sharing `calls` calls.
+async fn concurrent_throughput(
+    runner: &Arc<Runner>,
+    workload: Workload,
+    target: Target,
+    calls: usize,
+) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|worker| {
+            let runner = Arc::clone(runner);
+            tokio::spawn(async move {
+                let mut call = worker;
+                while call < calls {
+                    runner.call(workload, target, 1_000_000 + call as u64).await?;
+                    call += CONCURRENCY;
+                }
+                anyhow::Ok(())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await??;
+    }
+    Ok(calls as f64 / started.elapsed().as_secs_f64().max(f64::EPSILON))
+}
+
+/// Samples resident memory every 10 ms and reports the largest rise over the start.
+struct RssWatch {
+    stop: Arc<AtomicBool>,
+    task: tokio::task::JoinHandle<f64>,
+}
+
+impl RssWatch {
+    fn start() -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let task = tokio::spawn(async move {
+            let start = rss_mib();
+            let mut highest = start;
+            while !flag.load(Ordering::Relaxed) {
+                highest = highest.max(rss_mib());
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            highest - start
+        });
+        Self { stop, task }
+    }
+
+    async fn stop(self) -> f64 {
+        self.stop.store(true, Ordering::Relaxed);
+        self.task.await.unwrap_or(0.0)
+    }
+}
+
+fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map(usize::from).unwrap_or(1);
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines().find_map(|line| {
+                line.strip_prefix("model name").map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    format!("{cpus} CPUs ({model}), {}", std::env::consts::OS)
+}
+
+/// p50 of one row, if measured.
+fn p50(report: &Report, scale: u64, workload: Workload, target: Target) -> Option<f64> {
+    find(report, scale, workload, target).map(|measured| measured.latency.p50_ms)
+}
+
+fn find(report: &Report, scale: u64, workload: Workload, target: Target) -> Option<&Measurement> {
+    report
+        .measurements
+        .iter()
+        .find(|measured| measured.scale == scale && measured.workload == workload && measured.target == target)
+}
+
+/// The targets, checked against this run's figures.
+pub fn check_targets(report: &Report) -> Vec<TargetCheck> {
+    let mut checks = Vec::new();
+    let (Some(&small), Some(&large)) = (report.scales.first(), report.scales.last()) else { return checks };
+    let mut ratio = |name: String, numerator: Option<f64>, denominator: Option<f64>, limit: f64| {
+        if let (Some(top), Some(bottom)) = (numerator, denominator) {
+            let value = top / bottom.max(f64::EPSILON);
+            checks.push(TargetCheck { name, measured: format!("{value:.2}x (limit {limit}x)"), met: value <= limit });
+        }
+    };
+    ratio(
+        format!("W1 p50 hub / slowest direct node, scale {large}"),
+        p50(report, large, Workload::W1IdentifierLookup, Target::Hub),
+        p50(report, large, Workload::W1IdentifierLookup, Target::Direct),
+        1.3,
+    );
+    for workload in Workload::ALL {
+        let limit = match workload {
+            Workload::W1IdentifierLookup | Workload::W3HitNoHit => 1.0,
+            _ => 2.0,
+        };
+        ratio(
+            format!("{} p50 hub / centralised, scale {large}", workload.label()),
+            p50(report, large, workload, Target::Hub),
+            p50(report, large, workload, Target::Centralised),
+            limit,
+        );
+    }
+    if small != large {
+        for workload in [Workload::W1IdentifierLookup, Workload::W3HitNoHit] {
+            ratio(
+                format!("{} p50 growth, scale {small} to {large}", workload.label()),
+                p50(report, large, workload, Target::Hub),
+                p50(report, small, workload, Target::Hub),
+                1.5,
+            );
+        }
+    }
+    for scale in &report.scales {
+        if let Some(bytes) = find(report, *scale, Workload::W4Aggregate, Target::Hub)
+            .and_then(|measured| measured.bytes_from_nodes_per_call)
+        {
+            checks.push(TargetCheck {
+                name: format!("W4 bytes from nodes per query, scale {scale}"),
+                measured: format!("{:.1} KiB (limit 64 KiB)", bytes as f64 / 1024.0),
+                met: bytes <= 64 * 1024,
+            });
+        }
+    }
+    let stream_rate =
+        |target| find(report, large, Workload::W5BulkStream, target).map(|measured| measured.throughput_c1);
+    if let (Some(hub), Some(direct)) = (stream_rate(Target::Hub), stream_rate(Target::Direct)) {
+        let value = hub / direct.max(f64::EPSILON);
+        checks.push(TargetCheck {
+            name: format!("W5 throughput hub / direct, scale {large}"),
+            measured: format!("{value:.2}x (at least 0.7x)"),
+            met: value >= 0.7,
+        });
+    }
+    checks
+}
+
+/// The report as a readable table.
+pub fn render(report: &Report) -> String {
+    let mut out = format!(
+        "machine: {}\nregions: {}  scales (persons per region): {:?}  W5 table: {}\n\n",
+        report.machine, report.regions, report.scales, report.largest_table
+    );
+    out.push_str(&format!(
+        "| {:>6} | {:<20} | {:<7} | {:>9} | {:>9} | {:>9} | {:>9} | {:>9} | {:>12} |\n",
+        "scale", "workload", "target", "p50 ms", "p95 ms", "p99 ms", "c1 /s", "c16 /s", "from nodes"
+    ));
+    out.push_str(&format!("|{}|\n", ["-"; 9].map(|_| "---").join("|")));
+    for measured in &report.measurements {
+        let from_nodes = measured
+            .bytes_from_nodes_per_call
+            .map_or_else(|| "-".to_owned(), |bytes| format!("{:.1} KiB", bytes as f64 / 1024.0));
+        out.push_str(&format!(
+            "| {:>6} | {:<20} | {:<7} | {:>9.2} | {:>9.2} | {:>9.2} | {:>9.1} | {:>9.1} | {:>12} |\n",
+            measured.scale,
+            measured.workload.label(),
+            measured.target.label(),
+            measured.latency.p50_ms,
+            measured.latency.p95_ms,
+            measured.latency.p99_ms,
+            measured.throughput_c1,
+            measured.throughput_c16,
+            from_nodes
+        ));
+    }
+    out.push_str(&format!(
+        "\nprocess peak RSS (hub, ten nodes, baseline and load generator): {:.0} MiB\n",
+        report.process_peak_rss_mib
+    ));
+    for (scale, rise) in &report.w5_rss_rise_mib {
+        out.push_str(&format!("RSS rise during the hub W5 stream at scale {scale}: {rise:.0} MiB\n"));
+    }
+    out.push_str("\ntargets:\n");
+    for check in &report.targets {
+        out.push_str(&format!("  [{}] {}: {}\n", if check.met { "met " } else { "MISS" }, check.name, check.measured));
+    }
+    out
+}

@@ -1,0 +1,351 @@
+//! The six benchmark workloads, each runnable three ways: through the hub (TLS, tokens, policy,
+//! audit), straight to every node at once (the same request with a delegation token, bypassing
+//! the hub: timed to the slowest node), and on the centralised baseline (one DataFusion session
+//! over the union of every region's files, no network).
+
+use std::sync::Arc;
+
+use datafusion::prelude::SessionContext;
+use futures::StreamExt;
+use futures::future::try_join_all;
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use toex_common::search::SEARCH_TABLES;
+use toex_proto::v1::{
+    CheckRequest, ExecuteRequest, Identifier, IdentifierKind, NodeCheckRequest, NodeSearchRequest, PersonCriteria,
+    SearchCriteria, SearchKind, SearchRequest, SearchedValue, SqlRequest,
+};
+
+use toex_proto::v1::node_client::NodeClient;
+use tonic::transport::Channel;
+
+use crate::Federation;
+use crate::federation::{HubApiClient, test_purpose};
+
+/// Which workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Workload {
+    /// W1: a national search for an existing phone number (typed Search API).
+    W1IdentifierLookup,
+    /// W2: a fuzzy person search by forenames and surname.
+    W2PersonSearch,
+    /// W3: hit/no-hit for 100 phone numbers in one call.
+    W3HitNoHit,
+    /// W4: intelligence reports counted by region and exploitation type.
+    W4Aggregate,
+    /// W5: every row of the largest table streamed through.
+    W5BulkStream,
+    /// W6: the 20 highest-harm OCGs nationally.
+    W6TopK,
+}
+
+impl Workload {
+    pub const ALL: [Workload; 6] = [
+        Self::W1IdentifierLookup,
+        Self::W2PersonSearch,
+        Self::W3HitNoHit,
+        Self::W4Aggregate,
+        Self::W5BulkStream,
+        Self::W6TopK,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::W1IdentifierLookup => "W1 phone lookup",
+            Self::W2PersonSearch => "W2 person search",
+            Self::W3HitNoHit => "W3 hit/no-hit x100",
+            Self::W4Aggregate => "W4 aggregate",
+            Self::W5BulkStream => "W5 bulk stream",
+            Self::W6TopK => "W6 top-k",
+        }
+    }
+}
+
+/// Where a workload runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Target {
+    Hub,
+    Direct,
+    Centralised,
+}
+
+impl Target {
+    pub const ALL: [Target; 3] = [Self::Hub, Self::Direct, Self::Centralised];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Hub => "hub",
+            Self::Direct => "direct",
+            Self::Centralised => "central",
+        }
+    }
+}
+
+/// SQL of W4.
+pub const AGGREGATE_SQL: &str =
+    "SELECT region, exploitation_type, count(*) AS reports FROM intel_reports GROUP BY 1, 2";
+/// SQL of W6.
+pub const TOP_K_SQL: &str = "SELECT region, name, harm_score FROM ocgs ORDER BY harm_score DESC LIMIT 20";
+
+/// Values drawn from the data, so every lookup is for something that exists.
+pub struct Inputs {
+    pub phones: Vec<String>,
+    pub names: Vec<(String, String)>,
+    /// The table with the most rows (W5).
+    pub largest_table: String,
+}
+
+impl Inputs {
+    /// Samples existing phone numbers and names from the baseline.
+    pub async fn sample(baseline: &SessionContext) -> anyhow::Result<Self> {
+        let strings = |batches: &[arrow::array::RecordBatch], column: usize| -> Vec<String> {
+            use arrow::array::AsArray;
+            batches
+                .iter()
+                .flat_map(|batch| {
+                    let values = batch.column(column).as_string::<i32>();
+                    (0..batch.num_rows()).map(|row| values.value(row).to_owned()).collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        let phones =
+            crate::baseline::run(baseline, "SELECT DISTINCT msisdn FROM phones ORDER BY msisdn LIMIT 5000").await?;
+        let names = crate::baseline::run(
+            baseline,
+            "SELECT forenames, surname FROM persons ORDER BY record_id, region LIMIT 5000",
+        )
+        .await?;
+        let mut largest = ("persons".to_owned(), 0);
+        for table in ["persons", "phones", "vehicles", "addresses", "intel_reports", "crimes"] {
+            let counted = crate::baseline::run(baseline, &format!("SELECT count(*) FROM {table}")).await?;
+            use arrow::array::AsArray;
+            let rows = counted[0].column(0).as_primitive::<arrow::datatypes::Int64Type>().value(0);
+            if rows > largest.1 {
+                largest = (table.to_owned(), rows);
+            }
+        }
+        let forenames = strings(&names, 0);
+        let surnames = strings(&names, 1);
+        Ok(Self {
+            phones: strings(&phones, 0),
+            names: forenames.into_iter().zip(surnames).collect(),
+            largest_table: largest.0,
+        })
+    }
+}
+
+/// Runs workloads against one federation, over connections opened once and shared by every call
+/// (as a real client and the hub's own pool do), so no call pays for a TLS handshake.
+pub struct Runner {
+    pub federation: Arc<Federation>,
+    pub baseline: SessionContext,
+    pub inputs: Inputs,
+    hub: HubApiClient,
+    nodes: Vec<(String, NodeClient<Channel>)>,
+}
+
+impl Runner {
+    /// Connects to the hub and to every node.
+    pub async fn connect(
+        federation: Arc<Federation>,
+        baseline: SessionContext,
+        inputs: Inputs,
+    ) -> anyhow::Result<Self> {
+        let hub = federation.client().await?;
+        let nodes = federation
+            .regions
+            .iter()
+            .map(|region| Ok((region.clone(), federation.node_client(region)?)))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Self { federation, baseline, inputs, hub, nodes })
+    }
+
+    /// One call of `workload` on `target`, with inputs chosen by `seed`; returns bytes delivered.
+    pub async fn call(&self, workload: Workload, target: Target, seed: u64) -> anyhow::Result<u64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let phone = self.inputs.phones.choose(&mut rng).cloned().unwrap_or_default();
+        match workload {
+            Workload::W1IdentifierLookup => {
+                let criteria = SearchCriteria {
+                    kind: SearchKind::Phone as i32,
+                    value: phone.clone(),
+                    ..SearchCriteria::default()
+                };
+                match target {
+                    Target::Hub => self.hub_search(criteria).await,
+                    Target::Direct => {
+                        let values = vec![SearchedValue { value: phone.clone(), reason: String::new() }];
+                        self.node_search(SearchKind::Phone, values, None).await
+                    }
+                    Target::Centralised => {
+                        self.central(&format!("SELECT * FROM phones WHERE msisdn = '{phone}'")).await
+                    }
+                }
+            }
+            Workload::W2PersonSearch => {
+                let (forenames, surname) = self.inputs.names.choose(&mut rng).cloned().unwrap_or_default();
+                let person = PersonCriteria { surname: surname.clone(), forenames, ..PersonCriteria::default() };
+                match target {
+                    Target::Hub => {
+                        self.hub_search(SearchCriteria {
+                            kind: SearchKind::Person as i32,
+                            person: Some(person),
+                            ..SearchCriteria::default()
+                        })
+                        .await
+                    }
+                    Target::Direct => self.node_search(SearchKind::Person, Vec::new(), Some(person)).await,
+                    Target::Centralised => {
+                        let surname = surname.replace('\'', "''");
+                        self.central(&format!("SELECT * FROM persons WHERE surname = '{surname}'")).await
+                    }
+                }
+            }
+            Workload::W3HitNoHit => {
+                let phones: Vec<String> = (0..100)
+                    .map(|_| {
+                        let existing = self.inputs.phones.choose(&mut rng).cloned().unwrap_or_default();
+                        if rng.random_bool(0.5) {
+                            existing
+                        } else {
+                            format!("+44770090{:04}", rng.random_range(0..10_000))
+                        }
+                    })
+                    .collect();
+                let identifiers: Vec<Identifier> = phones
+                    .iter()
+                    .map(|value| Identifier { kind: IdentifierKind::Phone as i32, value: value.clone() })
+                    .collect();
+                match target {
+                    Target::Hub => {
+                        let mut client = self.hub.clone();
+                        let request =
+                            CheckRequest { identifiers, purpose: Some(test_purpose()), require_complete: false };
+                        let answer = client.check(request).await?.into_inner();
+                        Ok(prost::Message::encoded_len(&answer) as u64)
+                    }
+                    Target::Direct => {
+                        let calls = self.nodes.iter().map(|(region, node)| {
+                            let identifiers = identifiers.clone();
+                            async move {
+                                let unsigned = NodeCheckRequest {
+                                    query_id: query_id(),
+                                    identifiers,
+                                    purpose: Some(test_purpose()),
+                                    delegation_token: String::new(),
+                                };
+                                let id = unsigned.query_id.clone();
+                                let request =
+                                    self.federation.delegate(unsigned, region, &id, &[("phones", "RECORDS")])?;
+                                let answer = node.clone().check(request).await?.into_inner();
+                                anyhow::Ok(prost::Message::encoded_len(&answer) as u64)
+                            }
+                        });
+                        Ok(try_join_all(calls).await?.into_iter().sum())
+                    }
+                    Target::Centralised => {
+                        let list = phones.iter().map(|phone| format!("'{phone}'")).collect::<Vec<_>>().join(", ");
+                        self.central(&format!(
+                            "SELECT msisdn, count(*) FROM phones WHERE msisdn IN ({list}) GROUP BY msisdn"
+                        ))
+                        .await
+                    }
+                }
+            }
+            Workload::W4Aggregate => self.sql(target, AGGREGATE_SQL).await,
+            Workload::W5BulkStream => self.sql(target, &format!("SELECT * FROM {}", self.inputs.largest_table)).await,
+            Workload::W6TopK => self.sql(target, TOP_K_SQL).await,
+        }
+    }
+
+    async fn sql(&self, target: Target, sql: &str) -> anyhow::Result<u64> {
+        match target {
+            Target::Hub => {
+                let mut client = self.hub.clone();
+                let request = SqlRequest {
+                    sql: sql.to_owned(),
+                    purpose: Some(test_purpose()),
+                    require_complete: true,
+                    max_rows: 0,
+                };
+                let mut stream = client.sql(request).await?.into_inner();
+                let mut bytes = 0;
+                while let Some(message) = stream.next().await {
+                    bytes += prost::Message::encoded_len(&message?) as u64;
+                }
+                Ok(bytes)
+            }
+            Target::Direct => {
+                let grants: Vec<(&str, &str)> =
+                    toex_common::cdm::tables().iter().map(|table| (table.name, "RECORDS")).collect();
+                let calls = self.nodes.iter().map(|(region, node)| {
+                    let grants = grants.clone();
+                    async move {
+                        let unsigned = ExecuteRequest {
+                            query_id: query_id(),
+                            sql: sql.to_owned(),
+                            purpose: Some(test_purpose()),
+                            max_rows: 0,
+                            delegation_token: String::new(),
+                        };
+                        let id = unsigned.query_id.clone();
+                        let request = self.federation.delegate(unsigned, region, &id, &grants)?;
+                        let mut stream = node.clone().execute(request).await?.into_inner();
+                        let mut bytes = 0;
+                        while let Some(message) = stream.next().await {
+                            bytes += prost::Message::encoded_len(&message?) as u64;
+                        }
+                        anyhow::Ok(bytes)
+                    }
+                });
+                Ok(try_join_all(calls).await?.into_iter().sum())
+            }
+            Target::Centralised => self.central(sql).await,
+        }
+    }
+
+    async fn hub_search(&self, criteria: SearchCriteria) -> anyhow::Result<u64> {
+        let mut client = self.hub.clone();
+        let request = SearchRequest { criteria: Some(criteria), purpose: Some(test_purpose()), require_complete: true };
+        let answer = client.search(request).await?.into_inner();
+        Ok(prost::Message::encoded_len(&answer) as u64)
+    }
+
+    async fn node_search(
+        &self,
+        kind: SearchKind,
+        values: Vec<SearchedValue>,
+        person: Option<PersonCriteria>,
+    ) -> anyhow::Result<u64> {
+        let grants: Vec<(&str, &str)> = SEARCH_TABLES.iter().map(|table| (*table, "RECORDS")).collect();
+        let calls = self.nodes.iter().map(|(region, node)| {
+            let (values, person, grants) = (values.clone(), person.clone(), grants.clone());
+            async move {
+                let unsigned = NodeSearchRequest {
+                    query_id: query_id(),
+                    kind: kind as i32,
+                    values,
+                    person,
+                    purpose: Some(test_purpose()),
+                    ..NodeSearchRequest::default()
+                };
+                let id = unsigned.query_id.clone();
+                let request = self.federation.delegate(unsigned, region, &id, &grants)?;
+                let answer = node.clone().search(request).await?.into_inner();
+                anyhow::Ok(prost::Message::encoded_len(&answer) as u64)
+            }
+        });
+        Ok(try_join_all(calls).await?.into_iter().sum())
+    }
+
+    async fn central(&self, sql: &str) -> anyhow::Result<u64> {
+        let batches = self.baseline.sql(sql).await?.collect().await?;
+        Ok(batches.iter().map(|batch| batch.get_array_memory_size() as u64).sum())
+    }
+}
+
+fn query_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
