@@ -10,6 +10,7 @@ use crate::decision::{Decision, Evaluation, PolicyAction, actions_for};
 use crate::entities::CedarQuestion;
 use crate::explain::RegionExplanation;
 use crate::load::{DESCRIPTION_ANNOTATION, PolicyLoadError, PolicyText, load_validated};
+use crate::memo::DecisionMemo;
 use crate::request::{Principal, Purpose, Request, RequestKind};
 
 /// Label of the hub's engine in reasons.
@@ -22,6 +23,7 @@ pub struct PolicyEngine {
     schema: Schema,
     policies: PolicySet,
     authorizer: Authorizer,
+    memo: DecisionMemo,
 }
 
 impl PolicyEngine {
@@ -38,6 +40,7 @@ impl PolicyEngine {
             schema: validated.schema,
             policies: validated.policies,
             authorizer: Authorizer::new(),
+            memo: DecisionMemo::default(),
         })
     }
 
@@ -70,6 +73,10 @@ impl PolicyEngine {
     /// Decides what the region releases for this request under this engine's policy alone.
     /// Pure: no I/O. Any failure to put the request to Cedar is a denial.
     pub fn decide(&self, request: &Request) -> Decision {
+        self.memo.get_or_decide(request, |request| self.evaluate_request(request))
+    }
+
+    fn evaluate_request(&self, request: &Request) -> Decision {
         let question = match CedarQuestion::build(request, &self.schema) {
             Ok(question) => question,
             Err(error) => {

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod entities;
 pub mod explain;
 pub mod load;
+pub mod memo;
 pub mod plan;
 pub mod principal;
 pub mod request;

@@ -5,7 +5,7 @@
 use toex_common::markings::Classification;
 
 /// An authenticated caller, as the verified token (or the hub's delegation token) describes them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Principal {
     /// Stable subject identifier from the token.
     pub subject: String,
@@ -25,7 +25,7 @@ impl Principal {
 }
 
 /// Why the caller is asking: a free-text justification and a case or operation reference.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Purpose {
     /// Free-text justification.
     pub justification: String,
@@ -63,7 +63,7 @@ impl RequestKind {
 
 /// One request-level question: may this principal, for this purpose, do this kind of request on
 /// this dataset of this region?
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Request {
     /// Who is asking.
     pub principal: Principal,
