@@ -16,7 +16,7 @@ use crate::audit_trail;
 use crate::caller::Caller;
 use crate::delegation::Delegation;
 use crate::error::HubError;
-use crate::federation::exec::region_status;
+use crate::federation::exec::call_status;
 use crate::outcomes::Outcomes;
 use crate::query::Hub;
 use crate::registry::RegionView;
@@ -127,7 +127,7 @@ impl Hub {
             .client
             .audit_search(request, self.config().limits.region_timeout())
             .await
-            .map_err(|status| (region_status(status.code()), status.message().to_owned()))?;
+            .map_err(|status| (call_status(&status), status.message().to_owned()))?;
         Ok(response.records_json)
     }
 }

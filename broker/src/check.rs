@@ -20,7 +20,7 @@ use crate::caller::Caller;
 use crate::deadline::Deadline;
 use crate::delegation::Delegation;
 use crate::error::HubError;
-use crate::federation::exec::region_status;
+use crate::federation::exec::call_status;
 use crate::identifiers::normalise_identifier;
 use crate::outcomes::{Outcomes, complete};
 use crate::query::Hub;
@@ -215,7 +215,7 @@ impl Hub {
             .client
             .check(request, timeout)
             .await
-            .map_err(|status| (region_status(status.code()), status.message().to_owned()))?;
+            .map_err(|status| (call_status(&status), status.message().to_owned()))?;
         if response.hits.len() != identifiers.len() {
             return Err((
                 RegionStatus::Error,

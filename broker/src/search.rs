@@ -22,7 +22,7 @@ use crate::caller::Caller;
 use crate::deadline::Deadline;
 use crate::delegation::Delegation;
 use crate::error::HubError;
-use crate::federation::exec::region_status;
+use crate::federation::exec::call_status;
 use crate::outcomes::{Outcomes, complete};
 use crate::person_groups::group_persons;
 use crate::query::Hub;
@@ -251,7 +251,7 @@ impl Hub {
             .client
             .search(request, timeout)
             .await
-            .map_err(|status| (region_status(status.code()), status.message().to_owned()))?;
+            .map_err(|status| (call_status(&status), status.message().to_owned()))?;
         let foreign = reply.matches.iter().flat_map(owners).any(|owner| owner != region.code);
         if foreign {
             return Err((RegionStatus::Error, "node released a record owned by another region".to_owned()));

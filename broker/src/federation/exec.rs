@@ -193,7 +193,20 @@ struct RegionCall {
 
 type BatchStream = futures::stream::BoxStream<'static, Result<RecordBatch>>;
 
-/// The status a region gets for a gRPC failure.
+/// The message of the status tonic's client produces when a call's own timeout fires.
+const CLIENT_TIMEOUT_MESSAGE: &str = "Timeout expired";
+
+/// The status a region gets for a failed call. tonic reports its client-side timeout as
+/// `CANCELLED` ("Timeout expired"); that is the region missing its share of the deadline, so it
+/// is `TIMEOUT`, not `UNAVAILABLE`.
+pub fn call_status(status: &tonic::Status) -> RegionStatus {
+    if status.code() == Code::Cancelled && status.message() == CLIENT_TIMEOUT_MESSAGE {
+        return RegionStatus::Timeout;
+    }
+    region_status(status.code())
+}
+
+/// The status a region gets for a gRPC failure code.
 pub fn region_status(code: Code) -> RegionStatus {
     match code {
         Code::DeadlineExceeded => RegionStatus::Timeout,
@@ -245,7 +258,7 @@ impl RegionCall {
         };
         let responses = match client.execute(request, self.scope.region_timeout).await {
             Ok(responses) => responses,
-            Err(status) => return self.fail(region_status(status.code()), status.message().to_owned()),
+            Err(status) => return self.fail(call_status(&status), status.message().to_owned()),
         };
         let state = StreamState { call: self, responses, decoder: IpcDecoder::new(), checked: false, rows: 0 };
         Ok(stream::unfold(Some(state), |state| async move {
@@ -289,7 +302,7 @@ impl StreamState {
         loop {
             let message = match self.responses.next().await {
                 Some(Ok(message)) => message,
-                Some(Err(status)) => return self.failed(region_status(status.code()), status.message().to_owned()),
+                Some(Err(status)) => return self.failed(call_status(&status), status.message().to_owned()),
                 None => {
                     return self.failed(
                         RegionStatus::Unavailable,
@@ -379,4 +392,17 @@ fn relabel_schema(expected: &SchemaRef, found: &SchemaRef) -> arrow::datatypes::
         })
         .collect();
     arrow::datatypes::Schema::new(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_timeout_is_a_region_timeout_not_an_outage() {
+        assert_eq!(call_status(&tonic::Status::cancelled(CLIENT_TIMEOUT_MESSAGE)), RegionStatus::Timeout);
+        assert_eq!(call_status(&tonic::Status::cancelled("stream reset")), RegionStatus::Unavailable);
+        assert_eq!(call_status(&tonic::Status::deadline_exceeded("late")), RegionStatus::Timeout);
+        assert_eq!(call_status(&tonic::Status::permission_denied("no")), RegionStatus::Denied);
+    }
 }
