@@ -85,6 +85,15 @@ pub struct HubLimits {
     /// The longest deadline honoured, in milliseconds; longer ones are capped.
     #[serde(default = "HubLimits::default_max_deadline")]
     pub max_deadline_ms: u64,
+    /// Consecutive outages (unreachable, timed out) after which a node's circuit opens.
+    #[serde(default = "HubLimits::default_breaker_failures")]
+    pub breaker_failure_threshold: u32,
+    /// How long an open circuit refuses calls before one probe, in milliseconds (doubling on
+    /// each failed probe up to `breaker_max_cooldown_ms`).
+    #[serde(default = "HubLimits::default_breaker_cooldown")]
+    pub breaker_cooldown_ms: u64,
+    #[serde(default = "HubLimits::default_breaker_max_cooldown")]
+    pub breaker_max_cooldown_ms: u64,
 }
 
 impl HubConfig {
@@ -254,6 +263,27 @@ impl HubLimits {
         120_000
     }
 
+    fn default_breaker_failures() -> u32 {
+        3
+    }
+
+    fn default_breaker_cooldown() -> u64 {
+        2_000
+    }
+
+    fn default_breaker_max_cooldown() -> u64 {
+        30_000
+    }
+
+    /// The circuit breaker settings of every node client.
+    pub fn breaker(&self) -> crate::breaker::BreakerSettings {
+        crate::breaker::BreakerSettings {
+            failure_threshold: self.breaker_failure_threshold.max(1),
+            cooldown: Duration::from_millis(self.breaker_cooldown_ms),
+            max_cooldown: Duration::from_millis(self.breaker_max_cooldown_ms.max(self.breaker_cooldown_ms)),
+        }
+    }
+
     /// The deadline a call gets when it asked for `requested` (none: the default; capped).
     pub fn deadline(&self, requested: Option<Duration>) -> Duration {
         let cap = Duration::from_millis(self.max_deadline_ms);
@@ -288,6 +318,9 @@ impl Default for HubLimits {
             request_burst_per_principal: Self::default_burst(),
             default_deadline_ms: Self::default_deadline(),
             max_deadline_ms: Self::default_max_deadline(),
+            breaker_failure_threshold: Self::default_breaker_failures(),
+            breaker_cooldown_ms: Self::default_breaker_cooldown(),
+            breaker_max_cooldown_ms: Self::default_breaker_max_cooldown(),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod access;
 pub mod admission;
 pub mod audit_search;
 pub mod audit_trail;
+pub mod breaker;
 pub mod caller;
 pub mod check;
 pub mod config;

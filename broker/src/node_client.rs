@@ -19,6 +19,7 @@ use toex_tls::{HubTls, LinkTlsMode, node_channel};
 use tonic::Status;
 use tonic::transport::{Channel, Endpoint};
 
+use crate::breaker::{BreakerClient, BreakerState};
 use crate::config::HubConfig;
 use crate::error::HubError;
 
@@ -47,6 +48,10 @@ pub trait NodeClient: Send + Sync + fmt::Debug {
     async fn search(&self, request: NodeSearchRequest, timeout: Duration) -> Result<NodeSearchResponse, Status>;
     /// Protobuf bytes received from the node since start (answers and streamed chunks).
     fn bytes_received(&self) -> u64;
+    /// The state of the circuit breaker in front of the node, if any.
+    fn breaker_state(&self) -> BreakerState {
+        BreakerState::Closed
+    }
 }
 
 /// How long an idle HTTP/2 connection waits between keepalive pings.
@@ -70,8 +75,9 @@ impl fmt::Debug for GrpcNodeClient {
 }
 
 impl GrpcNodeClient {
-    /// One client per configured region: mutual TLS pinned to each node's identity, or plaintext
-    /// when `node_tls.mode = "plaintext"` (dev mode only; validation refuses it otherwise).
+    /// One client per configured region, each behind a circuit breaker: mutual TLS pinned to each
+    /// node's identity, or plaintext when `node_tls.mode = "plaintext"` (dev mode only; validation
+    /// refuses it otherwise).
     pub fn for_regions(config: &HubConfig) -> Result<RegionClients, HubError> {
         let tls = &config.node_tls;
         let hub_tls = match (tls.mode, &tls.ca_file, &tls.cert_file, &tls.key_file) {
@@ -95,7 +101,8 @@ impl GrpcNodeClient {
                     None => Self::connect_lazy(&region.code, &region.endpoint, connect_timeout)
                         .map_err(|error| HubError::Setup(format!("region {}: {error}", region.code)))?,
                 };
-                Ok((region.code.clone(), Arc::new(client) as Arc<dyn NodeClient>))
+                let guarded = BreakerClient::new(&region.code, Arc::new(client), config.limits.breaker());
+                Ok((region.code.clone(), Arc::new(guarded) as Arc<dyn NodeClient>))
             })
             .collect()
     }

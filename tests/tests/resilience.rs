@@ -104,3 +104,24 @@ async fn oversized_headers_are_refused_and_the_hub_keeps_serving() -> anyhow::Re
     federation.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_region_is_refused_by_its_open_circuit_and_still_labelled() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    generate_regions(data.path(), &REGIONS, 200, 8)?;
+    let mut federation = Federation::start(data.path(), &REGIONS).await?;
+    federation.stop_node("SEROCU").await;
+    let threshold = HubLimits::default().breaker_failure_threshold;
+    for _ in 0..threshold {
+        let answer = federation.sql(SQL).await?;
+        assert_eq!(answer.status("SEROCU"), Some(toex_proto::v1::RegionStatus::Unavailable));
+    }
+    let answer = federation.sql(SQL).await?;
+    let outcome = answer.summary.regions.iter().find(|outcome| outcome.region == "SEROCU").expect("listed");
+    assert_eq!(outcome.status, toex_proto::v1::RegionStatus::Unavailable as i32);
+    assert!(outcome.detail.starts_with("circuit open for SEROCU"), "{}", outcome.detail);
+    assert!(!answer.summary.complete, "a refused region still makes the answer partial");
+    assert_eq!(answer.status("ERSOU"), Some(toex_proto::v1::RegionStatus::Ok));
+    federation.shutdown().await;
+    Ok(())
+}
