@@ -9,7 +9,7 @@ use std::ops::ControlFlow;
 
 use datafusion::execution::context::SQLOptions;
 use datafusion::sql::parser::{DFParserBuilder, Statement as DfStatement};
-use datafusion::sql::sqlparser::ast::{Statement, TableFactor, Visit, Visitor};
+use datafusion::sql::sqlparser::ast::{Expr, Statement, TableFactor, Visit, Visitor};
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 
 /// The longest query text accepted, in bytes (threat catalogue 57).
@@ -17,6 +17,10 @@ pub const MAX_QUERY_BYTES: usize = 64 * 1024;
 
 /// How deeply expressions and subqueries may nest before the parser refuses (threat catalogue 55).
 pub const MAX_NESTING_DEPTH: usize = 64;
+
+/// The most items one `IN (...)` list may hold (threat catalogue 58: oversized IN lists); a long
+/// list of identifiers belongs in a hit/no-hit check.
+pub const MAX_IN_LIST_ITEMS: usize = 5_000;
 
 /// Why a statement was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,7 +68,7 @@ pub fn check_read_only_select(sql: &str) -> Result<(), GuardError> {
         DfStatement::Explain(_) => return Err(refused("only SELECT is accepted, not EXPLAIN")),
         DfStatement::Reset(_) => return Err(refused("only SELECT is accepted, not RESET")),
     };
-    if let ControlFlow::Break(error) = query.visit(&mut TableFactorCheck) {
+    if let ControlFlow::Break(error) = query.visit(&mut ShapeCheck) {
         return Err(error);
     }
     Ok(())
@@ -83,11 +87,22 @@ fn verb(statement: &Statement) -> String {
     }
 }
 
-/// Refuses every table reference that is not a plain named table, a subquery or a join.
-struct TableFactorCheck;
+/// Refuses every table reference that is not a plain named table, a subquery or a join, and
+/// every `IN` list over [`MAX_IN_LIST_ITEMS`].
+struct ShapeCheck;
 
-impl Visitor for TableFactorCheck {
+impl Visitor for ShapeCheck {
     type Break = GuardError;
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<GuardError> {
+        match expr {
+            Expr::InList { list, .. } if list.len() > MAX_IN_LIST_ITEMS => ControlFlow::Break(refused(format!(
+                "an IN list has {} items; the limit is {MAX_IN_LIST_ITEMS} (use a hit/no-hit check for long lists)",
+                list.len()
+            ))),
+            _ => ControlFlow::Continue(()),
+        }
+    }
 
     fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<GuardError> {
         match factor {
@@ -185,5 +200,19 @@ mod tests {
         assert!(refused_message(&deep).contains("cannot parse"));
         let nested = format!("SELECT * FROM {}persons{}", "(SELECT * FROM ".repeat(1_000), ")".repeat(1_000));
         assert!(check_read_only_select(&nested).is_err());
+    }
+
+    #[test]
+    fn oversized_in_lists_are_refused_and_large_ones_accepted() {
+        let list = |items: usize| (0..items).map(|item| format!("'{item}'")).collect::<Vec<_>>().join(",");
+        let sql = |items: usize| format!("SELECT * FROM phones WHERE msisdn IN ({})", list(items));
+        assert!(check_read_only_select(&sql(MAX_IN_LIST_ITEMS)).is_ok());
+        let message = refused_message(&sql(MAX_IN_LIST_ITEMS + 1));
+        assert!(message.starts_with("an IN list has 5001 items"), "{message}");
+        let nested = format!(
+            "SELECT * FROM persons WHERE record_id IN (SELECT user_person_id FROM phones WHERE msisdn IN ({}))",
+            list(MAX_IN_LIST_ITEMS + 1)
+        );
+        assert!(refused_message(&nested).contains("IN list"));
     }
 }

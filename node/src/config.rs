@@ -88,6 +88,10 @@ pub struct NodeLimits {
     /// Rows per Arrow record batch.
     #[serde(default = "NodeLimits::default_batch_size")]
     pub batch_size: usize,
+    /// Memory one query may hold for sorts, joins and aggregates, in MiB; beyond it the query
+    /// fails with `RESOURCE_EXHAUSTED` and the node keeps serving.
+    #[serde(default = "NodeLimits::default_memory_per_query")]
+    pub memory_per_query_mib: usize,
 }
 
 impl NodeLimits {
@@ -98,11 +102,19 @@ impl NodeLimits {
     fn default_batch_size() -> usize {
         8192
     }
+
+    fn default_memory_per_query() -> usize {
+        1024
+    }
 }
 
 impl Default for NodeLimits {
     fn default() -> Self {
-        Self { max_rows_per_query: Self::default_max_rows(), batch_size: Self::default_batch_size() }
+        Self {
+            max_rows_per_query: Self::default_max_rows(),
+            batch_size: Self::default_batch_size(),
+            memory_per_query_mib: Self::default_memory_per_query(),
+        }
     }
 }
 

@@ -5,7 +5,12 @@ use std::time::SystemTime;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
+use datafusion::execution::memory_pool::GreedyMemoryPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::physical_plan::SendableRecordBatchStream;
+use datafusion::prelude::SessionContext;
 use toex_common::identifiers::identifier_column;
 use toex_common::search::SEARCH_TABLES;
 use toex_common::sql_guard::{check_read_only_select, read_only_options};
@@ -116,7 +121,8 @@ impl NodeEngine {
     pub async fn execute(&self, sql: &str, caller: &Delegated) -> Result<SendableRecordBatchStream, NodeError> {
         check_read_only_select(sql)?;
         let data = self.snapshot();
-        let frame = data.context.sql_with_options(sql, read_only_options()).await.map_err(NodeError::Plan)?;
+        let context = self.query_context(&data)?;
+        let frame = context.sql_with_options(sql, read_only_options()).await.map_err(NodeError::Plan)?;
         let plan = frame.into_unoptimized_plan();
         let shape = plan_shape(&plan);
         let kind = if shape.aggregate_only { RequestKind::Aggregate } else { RequestKind::Sql };
@@ -134,8 +140,22 @@ impl NodeEngine {
             rules.insert(table.clone(), self.guard.rules(caller, table, decided.access));
         }
         let restricted = restrict_scans(plan, &rules)?;
-        let frame = data.context.execute_logical_plan(restricted).await.map_err(NodeError::Plan)?;
+        let frame = context.execute_logical_plan(restricted).await.map_err(NodeError::Plan)?;
         frame.execute_stream().await.map_err(NodeError::Execution)
+    }
+
+    /// A session over the region's tables with a memory pool of its own, so one greedy query
+    /// fails with `RESOURCE_EXHAUSTED` instead of taking the node's memory from every other.
+    /// Spilling to disk is off: records must not land in temporary files.
+    fn query_context(&self, data: &RegionData) -> Result<SessionContext, NodeError> {
+        let bytes = self.config.limits.memory_per_query_mib.saturating_mul(1024 * 1024);
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(GreedyMemoryPool::new(bytes)))
+            .with_disk_manager_builder(DiskManagerBuilder::default().with_mode(DiskManagerMode::Disabled))
+            .build_arc()
+            .map_err(NodeError::Plan)?;
+        let state = SessionStateBuilder::new_from_existing(data.context.state()).with_runtime_env(runtime).build();
+        Ok(SessionContext::new_with_state(state))
     }
 
     /// Hit/no-hit for each identifier: how many rows `caller` may count and their handling

@@ -125,3 +125,40 @@ async fn a_dead_region_is_refused_by_its_open_circuit_and_still_labelled() -> an
     federation.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_over_its_memory_pool_is_refused_and_the_node_keeps_serving() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    generate_regions(data.path(), &REGIONS, 2_000, 8)?;
+    let federation = Federation::start_with(data.path(), &REGIONS, |node| node.limits.memory_per_query_mib = 1).await?;
+    let greedy = "SELECT * FROM intel_reports ORDER BY summary, reported_at";
+    let refused = federation.node_sql("ERSOU", greedy).await.expect_err("over the pool");
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    let through_hub = federation.sql(greedy).await.expect_err("every region refused: never an empty success");
+    assert_eq!(through_hub.code(), Code::Unavailable);
+    assert!(through_hub.message().contains("ERSOU REGION_STATUS_ERROR"), "{}", through_hub.message());
+    assert!(through_hub.message().contains("Resources exhausted"), "{}", through_hub.message());
+    let answer = federation.sql(SQL).await?;
+    assert!(answer.summary.complete, "the node keeps serving small queries");
+    federation.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_in_lists_and_query_texts_are_refused_before_fan_out() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    generate_regions(data.path(), &REGIONS, 100, 8)?;
+    let federation = Federation::start(data.path(), &REGIONS).await?;
+    let items = |count: usize| (0..count).map(|item| format!("'{item}'")).collect::<Vec<_>>().join(",");
+    let in_list =
+        format!("SELECT * FROM phones WHERE msisdn IN ({})", items(toex_common::sql_guard::MAX_IN_LIST_ITEMS + 1));
+    let refused = federation.sql(&in_list).await.expect_err("IN list too long");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert!(refused.message().contains("IN list has 5001 items"), "{}", refused.message());
+    let huge = format!("SELECT * FROM phones WHERE msisdn = '{}'", "9".repeat(70 * 1024));
+    let refused = federation.sql(&huge).await.expect_err("text too long");
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    assert_eq!(federation.node_data_requests(), 0, "nothing was fanned out");
+    federation.shutdown().await;
+    Ok(())
+}
