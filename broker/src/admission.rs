@@ -37,6 +37,7 @@ pub struct Admission {
     rate_per_second: f64,
     burst: f64,
     buckets: Mutex<HashMap<String, Bucket>>,
+    shed_count: std::sync::atomic::AtomicU64,
 }
 
 impl Admission {
@@ -48,6 +49,7 @@ impl Admission {
             rate_per_second: f64::from(limits.requests_per_second_per_principal),
             burst: f64::from(limits.request_burst_per_principal),
             buckets: Mutex::new(HashMap::new()),
+            shed_count: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -56,14 +58,25 @@ impl Admission {
         self.take_token(subject)?;
         match Arc::clone(&self.in_flight).try_acquire_owned() {
             Ok(permit) => Ok(Ticket { _permit: permit }),
-            Err(_) => {
-                tracing::warn!(target: "toex::ops", event = "shed", max_in_flight = self.max_in_flight, "request shed");
-                Err(HubError::Overloaded(format!(
-                    "the hub is at its limit of {} requests in flight; retry shortly",
-                    self.max_in_flight
-                )))
-            }
+            Err(_) => Err(self.shed()),
         }
+    }
+
+    /// True when every in-flight slot is taken.
+    pub fn is_full(&self) -> bool {
+        self.in_flight.available_permits() == 0
+    }
+
+    /// Counts and logs one shed call, returning its refusal.
+    pub fn shed(&self) -> HubError {
+        self.shed_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tracing::warn!(target: "toex::ops", event = "shed", max_in_flight = self.max_in_flight, "request shed");
+        crate::shed::overloaded(self.max_in_flight)
+    }
+
+    /// Calls shed since start.
+    pub fn shed_total(&self) -> u64 {
+        self.shed_count.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Requests running now.

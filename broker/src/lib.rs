@@ -26,6 +26,7 @@ pub mod registry;
 pub mod search;
 pub mod server;
 pub mod service;
+pub mod shed;
 
 pub use caller::Caller;
 pub use config::HubConfig;

@@ -17,6 +17,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use crate::error::HubError;
 use crate::query::Hub;
 use crate::service::HubService;
+use crate::shed::ShedLayer;
 
 /// Serves `hub` on `listener` until `shutdown` resolves, refreshing region catalogues meanwhile.
 /// Every call must carry a bearer token the configured issuers signed.
@@ -55,10 +56,12 @@ pub async fn serve(
         health_abort.abort();
         report_draining::<HubServer<HubService>>(&health).await;
     };
+    let shed = ShedLayer::new(Arc::clone(&hub));
     let service = HubServer::new(HubService::new(hub))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
-    let router = limited_server().layer(auth).add_service(health_service).add_service(service);
+    // Shedding comes first: an overloaded hub must not verify tokens it will refuse anyway.
+    let router = limited_server().layer(shed).layer(auth).add_service(health_service).add_service(service);
     let served = match tls_config {
         Some(config) => router.serve_with_incoming_shutdown(serve_tls_incoming(listener, config), shutdown).await,
         None => {

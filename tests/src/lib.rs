@@ -6,6 +6,7 @@ pub mod baseline;
 pub mod bench;
 pub mod compare;
 pub mod federation;
+pub mod load;
 pub mod security;
 
 pub use federation::{Answer, Federation};

@@ -162,3 +162,32 @@ async fn oversized_in_lists_and_query_texts_are_refused_before_fan_out() -> anyh
     federation.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_thousand_concurrent_national_queries_are_shed_fast_and_the_hub_stays_healthy() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    generate_regions(data.path(), &REGIONS, 500, 8)?;
+    let limits = HubLimits { max_in_flight: 64, ..Federation::test_limits() };
+    let federation = Federation::start_with_limits(data.path(), &REGIONS, limits).await?;
+    let report = toex_tests::load::burst(&federation, 20, 2_000, request()).await?;
+    println!(
+        "2000 concurrent: {} admitted, {} shed, {} failed; shed latency p50 {:.1} ms p99 {:.1} ms; \
+         admitted p50 {:.1} ms; resident memory rise {:.0} MiB",
+        report.admitted,
+        report.shed,
+        report.failed.len(),
+        report.shed_latency.p50_ms,
+        report.shed_latency.p99_ms,
+        report.admitted_latency.p50_ms,
+        report.rss_rise_mib
+    );
+    assert!(report.failed.is_empty(), "every call is admitted or shed: {:?}", report.failed.first());
+    assert_eq!(report.admitted + report.shed, 2_000);
+    assert!(report.admitted >= 64, "at least the in-flight limit is admitted");
+    assert!(report.shed > 0, "2000 at once over a limit of 64 sheds");
+    assert!(report.rss_rise_mib < 2_048.0, "memory stays bounded: {:.0} MiB", report.rss_rise_mib);
+    assert_eq!(federation.hub().admission().in_flight(), 0, "every slot came back");
+    assert!(federation.sql(SQL).await?.summary.complete, "the hub is healthy afterwards");
+    federation.shutdown().await;
+    Ok(())
+}
