@@ -13,6 +13,10 @@ use crate::error::HubError;
 /// region (and the status) before the caller gives up.
 pub const DEADLINE_MARGIN: Duration = Duration::from_millis(250);
 
+/// Time kept back from a region's share, so that a region that misses it is cut off and
+/// labelled `TIMEOUT` before the answer itself is due.
+pub const ASSEMBLY_MARGIN: Duration = Duration::from_millis(100);
+
 /// The gRPC header carrying the caller's timeout.
 pub const GRPC_TIMEOUT_HEADER: &str = "grpc-timeout";
 
@@ -44,9 +48,10 @@ impl Deadline {
     }
 
     /// A region's share: the configured per-region timeout, or what is left before the answer
-    /// is due, whichever is shorter. `DEADLINE_EXCEEDED` when nothing is left.
+    /// is due less [`ASSEMBLY_MARGIN`], whichever is shorter. `DEADLINE_EXCEEDED` when nothing
+    /// is left.
     pub fn region_share(&self, region_timeout: Duration) -> Result<Duration, HubError> {
-        let left = self.answer_by().saturating_duration_since(Instant::now());
+        let left = self.answer_by().saturating_duration_since(Instant::now()).saturating_sub(ASSEMBLY_MARGIN);
         if left.is_zero() {
             return Err(HubError::DeadlineExceeded(
                 "the call's deadline passed before any region was asked".to_owned(),

@@ -102,7 +102,7 @@ pub trait AnswerSink {
 /// Runs a query, feeding the sink as batches arrive; returns the summary.
 pub async fn run_sql(
     client: &mut HubApiClient,
-    request: SqlRequest,
+    request: impl tonic::IntoRequest<SqlRequest>,
     sink: &mut dyn AnswerSink,
 ) -> anyhow::Result<AnswerSummary> {
     let mut stream = client.sql(request).await?.into_inner();

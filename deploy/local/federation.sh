@@ -7,6 +7,8 @@
 #
 #   deploy/local/federation.sh up DIR [REGION...]     start (all ten regions by default)
 #   deploy/local/federation.sh smoke DIR [REGION...]  start, query, verify the audit trails, stop
+#   deploy/local/federation.sh faults DIR [REGION...] start, then freeze, kill and lose nodes while
+#                                                     querying: every answer labels each region
 #   deploy/local/federation.sh down DIR               stop (SIGTERM: drain, seal the trails)
 #
 # TOEX names the binary (default: debug, then release, under $CARGO_TARGET_DIR or target/).
@@ -124,9 +126,61 @@ smoke() {
     echo "smoke test passed: every answer complete, every trail intact and reconciled"
 }
 
+# One query through the hub; prints its region outcomes and sets $answer_code.
+ask() {
+    answer_code=0
+    answer=$("$toex" sql "SELECT region, count(*) AS persons FROM persons GROUP BY region" "$@" 2>&1 >/dev/null) ||
+        answer_code=$?
+}
+
+expect() {
+    local what=$1 pattern=$2 code=$3
+    if [[ $answer_code -ne $code ]] || ! grep -Eq "$pattern" <<<"$answer"; then
+        echo "error: $what: expected exit $code and /$pattern/, got exit $answer_code:" >&2
+        echo "$answer" >&2
+        return 1
+    fi
+    echo "ok: $what"
+}
+
+# Fault tests with real processes (issue 5): a frozen node, a killed node, every node down.
+faults() {
+    ((${#regions[@]} >= 2)) || { echo "error: faults needs at least two regions" >&2; return 1; }
+    trap down EXIT
+    up
+    export TOEX_JUSTIFICATION="Fault test of a multi-process federation" TOEX_CASE=OP-FAULT-0001
+    local victim=${regions[0]} other=${regions[1]} started took
+    ask
+    expect "every region answers" "complete: every region in scope answered" 0
+    kill -STOP "$(cat "$dir/run/$victim.pid")"
+    started=$(date +%s%N)
+    ask --deadline-ms 2000
+    took=$((($(date +%s%N) - started) / 1000000))
+    kill -CONT "$(cat "$dir/run/$victim.pid")"
+    expect "a frozen node is TIMEOUT within the deadline (answered in ${took} ms of 2000)" "$victim +TIMEOUT" 3
+    expect "the other regions still answer" "$other +OK" 3
+    ask
+    expect "after SIGCONT the next answer is complete" "complete: every region in scope answered" 0
+    kill -KILL "$(cat "$dir/run/$victim.pid")"
+    rm -f "$dir/run/$victim.pid"
+    ask
+    expect "a killed node is UNAVAILABLE and the answer PARTIAL" "$victim +UNAVAILABLE" 3
+    local region
+    for region in "${regions[@]:1}"; do
+        kill -KILL "$(cat "$dir/run/$region.pid")"
+        rm -f "$dir/run/$region.pid"
+    done
+    ask
+    expect "with every node down the call fails, never an empty success" "UNAVAILABLE|unavailable" 1
+    down
+    trap - EXIT
+    echo "fault tests passed"
+}
+
 case $command in
     up) up ;;
+    faults) faults ;;
     down) down ;;
     smoke) smoke ;;
-    *) echo "usage: federation.sh up|smoke|down DIR [REGION...]" >&2; exit 2 ;;
+    *) echo "usage: federation.sh up|smoke|faults|down DIR [REGION...]" >&2; exit 2 ;;
 esac

@@ -256,11 +256,12 @@ impl RegionCall {
             Ok(request) => request,
             Err(detail) => return self.fail(RegionStatus::Error, detail),
         };
+        let due = tokio::time::Instant::now() + self.scope.region_timeout;
         let responses = match client.execute(request, self.scope.region_timeout).await {
             Ok(responses) => responses,
             Err(status) => return self.fail(call_status(&status), status.message().to_owned()),
         };
-        let state = StreamState { call: self, responses, decoder: IpcDecoder::new(), checked: false, rows: 0 };
+        let state = StreamState { call: self, responses, decoder: IpcDecoder::new(), checked: false, rows: 0, due };
         Ok(stream::unfold(Some(state), |state| async move {
             let mut state = state?;
             match state.next_batches().await {
@@ -288,6 +289,9 @@ struct StreamState {
     decoder: IpcDecoder,
     checked: bool,
     rows: u64,
+    /// When the region's share of the deadline ends: a node that stalls mid-stream is cut off
+    /// then (its call is dropped, which cancels it at the node) and reported `TIMEOUT`.
+    due: tokio::time::Instant,
 }
 
 impl StreamState {
@@ -300,7 +304,14 @@ impl StreamState {
 
     async fn next_batches(&mut self) -> Step {
         loop {
-            let message = match self.responses.next().await {
+            let next = tokio::time::timeout_at(self.due, self.responses.next()).await;
+            let Ok(next) = next else {
+                return self.failed(
+                    RegionStatus::Timeout,
+                    format!("no answer within its share of the deadline (after {} rows)", self.rows),
+                );
+            };
+            let message = match next {
                 Some(Ok(message)) => message,
                 Some(Err(status)) => return self.failed(call_status(&status), status.message().to_owned()),
                 None => {
