@@ -70,6 +70,7 @@ impl Admission {
     /// Counts and logs one shed call, returning its refusal.
     pub fn shed(&self) -> HubError {
         self.shed_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        toex_common::metrics::METRICS.shed.inc();
         tracing::warn!(target: "toex::ops", event = "shed", max_in_flight = self.max_in_flight, "request shed");
         crate::shed::overloaded(self.max_in_flight)
     }
@@ -95,6 +96,7 @@ impl Admission {
         *bucket = refilled(bucket, now, self.rate_per_second, self.burst);
         if bucket.tokens < 1.0 {
             tracing::warn!(target: "toex::ops", event = "rate_limited", subject, "principal over its request rate");
+            toex_common::metrics::METRICS.rate_limited.inc();
             return Err(HubError::RateLimited(format!(
                 "over the limit of {} requests per second for one caller; slow down",
                 self.rate_per_second

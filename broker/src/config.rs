@@ -18,6 +18,10 @@ use toex_tls::{LinkTlsConfig, LinkTlsMode, PublicTlsConfig};
 pub struct HubConfig {
     /// Address of the public gRPC endpoint.
     pub listen: SocketAddr,
+    /// Where Prometheus scrapes `GET /metrics` (plain HTTP: bind it to an internal address).
+    /// No endpoint when absent. Labels carry operations, outcomes and regions, never records.
+    #[serde(default)]
+    pub metrics_listen: Option<SocketAddr>,
     /// The regions this deployment federates.
     pub regions: Vec<RegionEndpoint>,
     /// How often the hub refreshes each node's catalogue, in seconds.

@@ -2,6 +2,9 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::time::Instant;
+
+use toex_common::metrics::METRICS;
 
 use toex_proto::v1::{RegionOutcome, RegionStatus};
 
@@ -14,9 +17,17 @@ struct Entry {
 }
 
 /// Collects region outcomes as a query's remote calls run. Cheap to share behind an `Arc`.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Outcomes {
     entries: Mutex<BTreeMap<String, Entry>>,
+    /// When the query started: each region's outcome is timed from here for the metrics.
+    started: Instant,
+}
+
+impl Default for Outcomes {
+    fn default() -> Self {
+        Self { entries: Mutex::new(BTreeMap::new()), started: Instant::now() }
+    }
 }
 
 /// How bad a status is, to combine several calls to one region (worst wins).
@@ -64,6 +75,8 @@ impl Outcomes {
 
     /// Records the end of one call to a region.
     pub fn finish_call(&self, region: &str, status: RegionStatus, detail: &str) {
+        let label = status.as_str_name().trim_start_matches("REGION_STATUS_");
+        METRICS.observe_region(region, label, self.started.elapsed());
         self.with_entries(|entries| {
             let Some(entry) = entries.get_mut(region) else { return };
             if severity(status) > severity(entry.status) {

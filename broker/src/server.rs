@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use toex_common::health::{report_audit_health, report_draining, seal_trail};
 use toex_common::ipc::MAX_MESSAGE_BYTES;
+use toex_common::metrics::{METRICS, MetricsLayer, RegionOnly, serve_metrics};
 use toex_common::transport::limited_server;
 use toex_proto::v1::hub_server::HubServer;
 use toex_security::{AuthLayer, GRPC_HEALTH_PATH_PREFIX, TokenVerifier};
@@ -14,6 +15,7 @@ use toex_tls::{PublicTlsMode, public_server_config_from_files, serve_tls_incomin
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 
+use crate::breaker::BreakerState;
 use crate::error::HubError;
 use crate::query::Hub;
 use crate::service::HubService;
@@ -43,6 +45,19 @@ pub async fn serve(
         PublicTlsMode::Plaintext => None,
     };
 
+    let metrics = match hub.config().metrics_listen {
+        Some(listen) => {
+            let watched = Arc::clone(&hub);
+            let refresh = move || refresh_gauges(&watched);
+            Some(
+                serve_metrics(listen, refresh)
+                    .await
+                    .map_err(|error| HubError::Setup(format!("metrics_listen {listen}: {error}")))?
+                    .0,
+            )
+        }
+        None => None,
+    };
     hub.registry().refresh().await;
     let interval = Duration::from_secs(hub.config().discovery_interval_secs);
     let discovery = hub.registry().spawn_discovery(interval);
@@ -61,7 +76,8 @@ pub async fn serve(
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
     // Shedding comes first: an overloaded hub must not verify tokens it will refuse anyway.
-    let router = limited_server().layer(shed).layer(auth).add_service(health_service).add_service(service);
+    let router =
+        limited_server().layer(MetricsLayer).layer(shed).layer(auth).add_service(health_service).add_service(service);
     let served = match tls_config {
         Some(config) => router.serve_with_incoming_shutdown(serve_tls_incoming(listener, config), shutdown).await,
         None => {
@@ -71,6 +87,18 @@ pub async fn serve(
     };
     discovery.abort();
     health_task.abort();
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     seal_trail(&audit).await;
     served.map_err(|error| HubError::Setup(format!("transport: {error}")))
+}
+
+/// Gauges read at scrape time: requests in flight and each region's circuit.
+fn refresh_gauges(hub: &Hub) {
+    METRICS.in_flight.set(i64::try_from(hub.admission().in_flight()).unwrap_or(i64::MAX));
+    for region in hub.registry().snapshot() {
+        let open = region.client.breaker_state() != BreakerState::Closed;
+        METRICS.breaker_open.get_or_create(&RegionOnly { region: region.code.clone() }).set(i64::from(open));
+    }
 }

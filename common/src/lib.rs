@@ -8,6 +8,7 @@ pub mod health;
 pub mod identifiers;
 pub mod ipc;
 pub mod markings;
+pub mod metrics;
 pub mod pump;
 pub mod regions;
 pub mod release;

@@ -18,6 +18,10 @@ pub struct NodeConfig {
     pub region: String,
     /// Address the node's gRPC endpoint listens on.
     pub listen: SocketAddr,
+    /// Where Prometheus scrapes `GET /metrics` (plain HTTP: bind it to an internal address).
+    /// No endpoint when absent. Labels carry operations, outcomes and regions, never records.
+    #[serde(default)]
+    pub metrics_listen: Option<SocketAddr>,
     /// Directory with one sub-directory of Parquet files per common-data-model table.
     pub data_dir: PathBuf,
     /// Who to contact in the owning unit about its records.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use toex_common::health::{report_audit_health, report_draining, seal_trail};
 use toex_common::ipc::MAX_MESSAGE_BYTES;
+use toex_common::metrics::{MetricsLayer, serve_metrics};
 use toex_common::transport::limited_server;
 use toex_proto::v1::node_server::NodeServer;
 use toex_tls::{LinkTlsMode, node_server_config_from_files, serve_tls_incoming_with_limits};
@@ -41,6 +42,15 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
     let tls = engine.config().tls.clone();
+    let metrics = match engine.config().metrics_listen {
+        Some(listen) => Some(
+            serve_metrics(listen, || {})
+                .await
+                .map_err(|error| ServeError::Tls(format!("metrics_listen {listen}: {error}")))?
+                .0,
+        ),
+        None => None,
+    };
     let audit = Arc::clone(engine.audit());
     let service = NodeServer::new(NodeService::new(engine))
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
@@ -53,7 +63,7 @@ pub async fn serve(
         health_abort.abort();
         report_draining::<NodeServer<NodeService>>(&health).await;
     };
-    let router = limited_server().add_service(health_service).add_service(service);
+    let router = limited_server().layer(MetricsLayer).add_service(health_service).add_service(service);
     let served = match tls.mode {
         LinkTlsMode::Mtls => {
             let (Some(ca), Some(cert), Some(key)) = (&tls.ca_file, &tls.cert_file, &tls.key_file) else {
@@ -77,6 +87,9 @@ pub async fn serve(
         }
     };
     health_task.abort();
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     seal_trail(&audit).await;
     served
 }

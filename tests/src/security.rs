@@ -93,6 +93,7 @@ impl LocalSecurity {
         Ok(NodeConfig {
             region: region.to_owned(),
             listen,
+            metrics_listen: None,
             data_dir,
             contact_point: format!("{region} intelligence desk"),
             datasets: Vec::new(),
@@ -128,6 +129,7 @@ impl LocalSecurity {
     pub fn hub_config(&self, listen: SocketAddr, regions: Vec<RegionEndpoint>, limits: HubLimits) -> HubConfig {
         HubConfig {
             listen,
+            metrics_listen: None,
             regions,
             discovery_interval_secs: 3600,
             limits,

@@ -191,3 +191,27 @@ async fn two_thousand_concurrent_national_queries_are_shed_fast_and_the_hub_stay
     federation.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_region_outcomes_and_shedding_are_counted_for_prometheus() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    generate_regions(data.path(), &REGIONS, 200, 8)?;
+    let mut federation = Federation::start(data.path(), &REGIONS).await?;
+    federation.sql(SQL).await?;
+    federation.stop_node("SEROCU").await;
+    federation.sql(SQL).await?;
+    let text = toex_common::metrics::METRICS.render();
+    for expected in [
+        "toex_calls_total{operation=\"Sql\",outcome=\"OK\"}",
+        "toex_calls_total{operation=\"Execute\",outcome=\"OK\"}",
+        "toex_region_outcomes_total{region=\"ERSOU\",status=\"OK\"}",
+        "toex_region_outcomes_total{region=\"SEROCU\",status=\"UNAVAILABLE\"}",
+        "toex_region_seconds_bucket{",
+        "toex_call_seconds_bucket{",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+    assert!(!text.contains("national_analyst") && !text.contains("+44"), "no users or identifiers in labels");
+    federation.shutdown().await;
+    Ok(())
+}
