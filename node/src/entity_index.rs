@@ -446,8 +446,19 @@ fn postings<'a>(postings: &'a Postings, key: &str) -> &'a [usize] {
     postings.get(key).map_or(&[], Vec::as_slice)
 }
 
+/// The columns of `table` the index reads: the markings and the table's own fields, except free
+/// text it never needs (intelligence report summaries stay on disk).
 async fn collect(context: &SessionContext, table: &str) -> Result<Vec<RecordBatch>, NodeError> {
-    Ok(context.table(table).await?.collect().await?)
+    let frame = context.table(table).await?;
+    let columns: Vec<String> = frame
+        .schema()
+        .fields()
+        .iter()
+        .map(|field| field.name().clone())
+        .filter(|name| !(table == "intel_reports" && name == "summary"))
+        .collect();
+    let wanted: Vec<&str> = columns.iter().map(String::as_str).collect();
+    Ok(frame.select_columns(&wanted)?.collect().await?)
 }
 
 /// The columns of one batch, cast once to the types the index reads.
