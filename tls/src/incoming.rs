@@ -171,6 +171,9 @@ async fn accept_loop(
                 continue;
             }
         };
+        // Nagle would hold each small gRPC frame until the peer's delayed ACK (about 40 ms on
+        // Linux): every unary answer would wait for it. Failure to disable it is harmless.
+        let _ignored = tcp.set_nodelay(true);
         let Ok(permit) = pending.clone().try_acquire_owned() else {
             tracing::warn!(peer = %remote_addr, "too many pending tls handshakes, connection closed");
             continue;
