@@ -149,11 +149,17 @@ impl NodeEngine {
     /// Spilling to disk is off: records must not land in temporary files.
     fn query_context(&self, data: &RegionData) -> Result<SessionContext, NodeError> {
         let bytes = self.config.limits.memory_per_query_mib.saturating_mul(1024 * 1024);
-        let runtime = RuntimeEnvBuilder::new()
+        let shared = data.context.runtime_env();
+        let mut runtime = RuntimeEnvBuilder::new()
             .with_memory_pool(Arc::new(GreedyMemoryPool::new(bytes)))
             .with_disk_manager_builder(DiskManagerBuilder::default().with_mode(DiskManagerMode::Disabled))
-            .build_arc()
+            .build()
             .map_err(NodeError::Plan)?;
+        // The file listings and metadata cached when the data was loaded stay shared: a query
+        // sees the files of the last (re)load, never files that appeared since.
+        runtime.cache_manager = Arc::clone(&shared.cache_manager);
+        runtime.object_store_registry = Arc::clone(&shared.object_store_registry);
+        let runtime = Arc::new(runtime);
         let state = SessionStateBuilder::new_from_existing(data.context.state()).with_runtime_env(runtime).build();
         Ok(SessionContext::new_with_state(state))
     }
