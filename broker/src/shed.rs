@@ -1,6 +1,6 @@
 //! Load shedding at the edge: while every in-flight slot is taken, a data call is refused with
-//! `UNAVAILABLE` and a retry hint before TLS-decrypted bytes are parsed further, before its
-//! token is verified and before anything is planned, so that an overloaded hub spends
+//! `UNAVAILABLE` and a retry hint as soon as its HTTP/2 headers arrive: before its token is
+//! verified, its body decoded or anything planned, so that an overloaded hub spends
 //! microseconds, not milliseconds, on each call it cannot serve. The handler still takes the
 //! real slot (this check is only the cheap early answer); health checks are never shed.
 

@@ -5,7 +5,6 @@
 //! records up here; it never scans a table.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::compute::cast;
@@ -530,6 +529,3 @@ impl Columns {
         }
     }
 }
-
-/// Shared so that queries running during a reload keep the index they started with.
-pub type SharedIndex = Arc<EntityIndex>;
