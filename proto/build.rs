@@ -27,6 +27,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={file}");
     }
     let descriptors = protox::compile(files, ["proto"])?;
+    // The encoded set backs gRPC server reflection (served only where configured).
+    let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
+    std::fs::write(out_dir.join("toex_descriptor.bin"), prost::Message::encode_to_vec(&descriptors))?;
     let mut config = tonic_prost_build::configure().build_client(true).build_server(true);
     for message in JSON_MESSAGES {
         config = config.type_attribute(format!(".toex.v1.{message}"), "#[derive(serde::Serialize)]");

@@ -125,7 +125,7 @@ impl Hub {
             .map_err(|detail| (RegionStatus::Error, detail))?;
         let response = region
             .client
-            .audit_search(request, self.config().limits.region_timeout())
+            .audit_search(request, self.config().limits.region_timeout(), &delegation.caller().trace)
             .await
             .map_err(|status| (call_status(&status), status.message().to_owned()))?;
         Ok(response.records_json)

@@ -10,6 +10,8 @@ use toex_audit::{
     AuditLog, AuditRecord, CompletionStatus, Decision, Principal, Purpose, QueryDescription, RecordKind,
     RegionOutcome as AuditOutcome, RegionStatus as AuditStatus,
 };
+use toex_common::identifiers::MAX_CHECK_IDENTIFIERS;
+use toex_common::sql_guard::MAX_QUERY_BYTES;
 use toex_proto::v1::{RegionOutcome, RegionStatus};
 
 use crate::caller::Caller;
@@ -18,6 +20,13 @@ use crate::error::HubError;
 /// The pseudo-region that rows released to the caller are attributed to when the answer does
 /// not say which region they came from (aggregates, joins without a region column).
 pub const FEDERATION: &str = "FEDERATION";
+
+/// The most identifier bytes one record keeps in all: a valid check (1 000 identifiers of at most
+/// 128 bytes) fits whole. With the text bound, no request can make its own record too large for
+/// an audit frame (which would leave the attempt unrecorded and answer `UNAVAILABLE`).
+pub const MAX_RECORDED_IDENTIFIER_BYTES: usize = 128 * 1024;
+/// The most of one identifier a record keeps (a person search's name and date of birth fit).
+pub const MAX_RECORDED_IDENTIFIER_LEN: usize = 1024;
 
 /// The audit view of a caller.
 pub fn principal(caller: &Caller) -> Principal {
@@ -31,7 +40,9 @@ pub fn principal(caller: &Caller) -> Principal {
     }
 }
 
-/// A record of `kind` for one request of `caller`.
+/// A record of `kind` for one request of `caller`. Query text longer than any valid statement
+/// ([`MAX_QUERY_BYTES`]) and identifiers beyond what a valid request carries are cut, with a
+/// note of how much there was: such requests are refused, and their refusal must still fit.
 pub fn record(
     kind: RecordKind,
     query_id: &str,
@@ -40,6 +51,8 @@ pub fn record(
     text: Option<String>,
     identifiers: Vec<String>,
 ) -> AuditRecord {
+    let text = text.map(|text| bounded(text, MAX_QUERY_BYTES));
+    let identifiers = bounded_identifiers(identifiers);
     let mut record = AuditRecord::new(kind, query_id);
     record.principal = Some(principal(caller));
     record.purpose = Some(Purpose {
@@ -49,6 +62,39 @@ pub fn record(
     record.query = Some(QueryDescription { operation: operation.to_owned(), text, ..QueryDescription::default() });
     record.identifiers = identifiers;
     record
+}
+
+/// `text`, or as much of it as `limit` bytes allow (on a character boundary) and its length.
+fn bounded(text: String, limit: usize) -> String {
+    if text.len() <= limit {
+        return text;
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}... [{} bytes in all; the rest is not recorded]", &text[..end], text.len())
+}
+
+/// The identifiers a record keeps: at most [`MAX_CHECK_IDENTIFIERS`] and
+/// [`MAX_RECORDED_IDENTIFIER_BYTES`] in all, each cut at [`MAX_RECORDED_IDENTIFIER_LEN`], then
+/// a last entry saying how many more there were.
+fn bounded_identifiers(identifiers: Vec<String>) -> Vec<String> {
+    let given = identifiers.len();
+    let mut budget = MAX_RECORDED_IDENTIFIER_BYTES;
+    let mut kept = Vec::with_capacity(given.min(MAX_CHECK_IDENTIFIERS + 1));
+    for identifier in identifiers {
+        let identifier = bounded(identifier, MAX_RECORDED_IDENTIFIER_LEN);
+        if kept.len() == MAX_CHECK_IDENTIFIERS || identifier.len() > budget {
+            break;
+        }
+        budget -= identifier.len();
+        kept.push(identifier);
+    }
+    if kept.len() < given {
+        kept.push(format!("... {} more identifiers not recorded ({given} in all)", given - kept.len()));
+    }
+    kept
 }
 
 /// Appends `record`, durably; an audit failure is `UNAVAILABLE` for the caller.
@@ -122,5 +168,33 @@ impl Completion {
         record.safeguarding_flags = flags;
         record.note = note;
         append(&self.log, record).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_a_valid_request_carries_is_recorded_whole() {
+        let statement = "x".repeat(MAX_QUERY_BYTES);
+        assert_eq!(bounded(statement.clone(), MAX_QUERY_BYTES), statement);
+        let check: Vec<String> = (0..MAX_CHECK_IDENTIFIERS).map(|index| format!("{index:0>128}")).collect();
+        assert_eq!(bounded_identifiers(check.clone()), check);
+    }
+
+    #[test]
+    fn oversized_text_and_identifiers_are_cut_with_a_count() {
+        let text = bounded(format!("SELECT '{}'", "\u{e9}".repeat(MAX_QUERY_BYTES)), MAX_QUERY_BYTES);
+        assert!(text.len() < MAX_QUERY_BYTES + 64, "{}", text.len());
+        assert!(text.ends_with(&format!("[{} bytes in all; the rest is not recorded]", 9 + 2 * MAX_QUERY_BYTES)));
+        let many = bounded_identifiers(vec![String::new(); 1_000_000]);
+        assert_eq!(many.len(), MAX_CHECK_IDENTIFIERS + 1);
+        assert_eq!(many[MAX_CHECK_IDENTIFIERS], "... 999000 more identifiers not recorded (1000000 in all)");
+        let long = bounded_identifiers(vec!["7".repeat(1024 * 1024); 3]);
+        assert_eq!(long.len(), 3, "each is cut; three cut ones fit");
+        assert!(long[..3].iter().all(|identifier| identifier.len() < MAX_RECORDED_IDENTIFIER_LEN + 64));
+        let total: usize = bounded_identifiers(vec!["7".repeat(1_000); 1_000]).iter().map(String::len).sum();
+        assert!(total <= MAX_RECORDED_IDENTIFIER_BYTES + 64, "{total}");
     }
 }

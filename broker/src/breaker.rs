@@ -10,6 +10,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use toex_common::trace_context::TraceContext;
 use toex_proto::v1::{
     CatalogResponse, ExecuteRequest, NodeAuditSearchRequest, NodeAuditSearchResponse, NodeCheckRequest,
     NodeCheckResponse, NodeSearchRequest, NodeSearchResponse,
@@ -176,24 +177,40 @@ impl NodeClient for BreakerClient {
         self.guarded(self.inner.catalog(timeout)).await
     }
 
-    async fn execute(&self, request: ExecuteRequest, timeout: Duration) -> Result<ResponseStream, Status> {
-        self.guarded(self.inner.execute(request, timeout)).await
+    async fn execute(
+        &self,
+        request: ExecuteRequest,
+        timeout: Duration,
+        trace: &TraceContext,
+    ) -> Result<ResponseStream, Status> {
+        self.guarded(self.inner.execute(request, timeout, trace)).await
     }
 
-    async fn check(&self, request: NodeCheckRequest, timeout: Duration) -> Result<NodeCheckResponse, Status> {
-        self.guarded(self.inner.check(request, timeout)).await
+    async fn check(
+        &self,
+        request: NodeCheckRequest,
+        timeout: Duration,
+        trace: &TraceContext,
+    ) -> Result<NodeCheckResponse, Status> {
+        self.guarded(self.inner.check(request, timeout, trace)).await
     }
 
     async fn audit_search(
         &self,
         request: NodeAuditSearchRequest,
         timeout: Duration,
+        trace: &TraceContext,
     ) -> Result<NodeAuditSearchResponse, Status> {
-        self.guarded(self.inner.audit_search(request, timeout)).await
+        self.guarded(self.inner.audit_search(request, timeout, trace)).await
     }
 
-    async fn search(&self, request: NodeSearchRequest, timeout: Duration) -> Result<NodeSearchResponse, Status> {
-        self.guarded(self.inner.search(request, timeout)).await
+    async fn search(
+        &self,
+        request: NodeSearchRequest,
+        timeout: Duration,
+        trace: &TraceContext,
+    ) -> Result<NodeSearchResponse, Status> {
+        self.guarded(self.inner.search(request, timeout, trace)).await
     }
 
     fn bytes_received(&self) -> u64 {

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use toex_common::trace_context::TraceContext;
 use toex_policy::{Principal, Purpose as PolicyPurpose, policy_purpose, principal_from_claims};
 use toex_security::{Purpose, VerifiedClaims};
 
@@ -13,6 +14,8 @@ pub struct Caller {
     pub claims: Arc<VerifiedClaims>,
     /// The validated justification and case reference.
     pub purpose: Purpose,
+    /// The trace the request belongs to; every node call carries it on.
+    pub trace: TraceContext,
 }
 
 impl Caller {

@@ -213,7 +213,7 @@ impl Hub {
             delegation.sign(unsigned, &region.code, &granted).map_err(|detail| (RegionStatus::Error, detail))?;
         let response = region
             .client
-            .check(request, timeout)
+            .check(request, timeout, &delegation.caller().trace)
             .await
             .map_err(|status| (call_status(&status), status.message().to_owned()))?;
         if response.hits.len() != identifiers.len() {

@@ -32,6 +32,10 @@ pub struct HubConfig {
     /// Development only: permits plaintext endpoints. Never in production.
     #[serde(default)]
     pub dev_mode: bool,
+    /// gRPC server reflection: on by default in dev mode, refused outside it (it reveals the
+    /// schema).
+    #[serde(default)]
+    pub reflection: Option<bool>,
     /// Which token issuers, audiences and keys the hub trusts for callers.
     pub auth: AuthConfig,
     /// TLS of the caller-facing endpoint.
@@ -68,6 +72,10 @@ pub struct HubLimits {
     /// The most rows any caller may ask for.
     #[serde(default = "HubLimits::max_rows")]
     pub max_rows: u64,
+    /// The most encoded Arrow bytes one answer may carry to the caller; it ends there, marked
+    /// truncated.
+    #[serde(default = "HubLimits::default_max_answer_bytes")]
+    pub max_answer_bytes: u64,
     /// How long a region has to answer, in seconds.
     #[serde(default = "HubLimits::default_region_timeout")]
     pub region_timeout_secs: u64,
@@ -98,6 +106,10 @@ pub struct HubLimits {
     pub breaker_cooldown_ms: u64,
     #[serde(default = "HubLimits::default_breaker_max_cooldown")]
     pub breaker_max_cooldown_ms: u64,
+    /// How long in-flight calls get to finish on SIGTERM before the rest are cut off, in
+    /// milliseconds.
+    #[serde(default = "HubLimits::default_drain_grace")]
+    pub drain_grace_ms: u64,
 }
 
 impl HubConfig {
@@ -144,6 +156,12 @@ impl HubConfig {
         }
     }
 
+    /// Whether the hub serves gRPC reflection.
+    pub fn reflection_enabled(&self) -> Result<bool, ConfigError> {
+        toex_common::reflection::reflection_enabled(self.reflection, self.dev_mode)
+            .map_err(|message| invalid("reflection", message))
+    }
+
     /// Checks every value, naming the first key that is wrong.
     pub fn validate(&self) -> Result<(), ConfigError> {
         // Insecure settings first: they refuse to start whatever else is wrong.
@@ -152,6 +170,7 @@ impl HubConfig {
             .validate_at("public_tls", self.dev_mode)
             .map_err(|error| invalid("public_tls", error.to_string()))?;
         self.node_tls.validate_at("node_tls", self.dev_mode).map_err(|error| invalid("node_tls", error.to_string()))?;
+        self.reflection_enabled()?;
         if self.node_tls.mode == LinkTlsMode::ServerOnly {
             return Err(invalid("node_tls.mode", "\"server_only\" is not supported: use \"mtls\""));
         }
@@ -198,6 +217,9 @@ impl HubConfig {
         if limits.max_rows == 0 || limits.default_max_rows == 0 || limits.default_max_rows > limits.max_rows {
             return Err(invalid("limits.default_max_rows", "must be between 1 and limits.max_rows"));
         }
+        if limits.max_answer_bytes == 0 {
+            return Err(invalid("limits.max_answer_bytes", "must be at least 1"));
+        }
         if limits.region_timeout_secs == 0 {
             return Err(invalid("limits.region_timeout_secs", "must be at least 1"));
         }
@@ -237,6 +259,10 @@ impl HubLimits {
 
     fn max_rows() -> u64 {
         100_000_000
+    }
+
+    fn default_max_answer_bytes() -> u64 {
+        4 << 30
     }
 
     fn default_region_timeout() -> u64 {
@@ -279,6 +305,15 @@ impl HubLimits {
         30_000
     }
 
+    fn default_drain_grace() -> u64 {
+        toex_common::transport::DEFAULT_DRAIN_GRACE.as_millis() as u64
+    }
+
+    /// How long a draining hub lets calls finish.
+    pub fn drain_grace(&self) -> Duration {
+        Duration::from_millis(self.drain_grace_ms)
+    }
+
     /// The circuit breaker settings of every node client.
     pub fn breaker(&self) -> crate::breaker::BreakerSettings {
         crate::breaker::BreakerSettings {
@@ -315,6 +350,7 @@ impl Default for HubLimits {
         Self {
             default_max_rows: Self::default_rows(),
             max_rows: Self::max_rows(),
+            max_answer_bytes: Self::default_max_answer_bytes(),
             region_timeout_secs: Self::default_region_timeout(),
             connect_timeout_ms: Self::default_connect_timeout(),
             max_in_flight: Self::default_max_in_flight(),
@@ -325,6 +361,7 @@ impl Default for HubLimits {
             breaker_failure_threshold: Self::default_breaker_failures(),
             breaker_cooldown_ms: Self::default_breaker_cooldown(),
             breaker_max_cooldown_ms: Self::default_breaker_max_cooldown(),
+            drain_grace_ms: Self::default_drain_grace(),
         }
     }
 }

@@ -9,6 +9,7 @@ use futures::stream::BoxStream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use toex_common::ipc::MAX_MESSAGE_BYTES;
+use toex_common::trace_context::TraceContext;
 
 use toex_proto::v1::node_client::NodeClient as GrpcClient;
 use toex_proto::v1::{
@@ -35,17 +36,33 @@ pub trait NodeClient: Send + Sync + fmt::Debug {
     /// The node's catalogue.
     async fn catalog(&self, timeout: Duration) -> Result<CatalogResponse, Status>;
     /// Starts a query; the stream yields IPC chunks then a summary.
-    async fn execute(&self, request: ExecuteRequest, timeout: Duration) -> Result<ResponseStream, Status>;
+    async fn execute(
+        &self,
+        request: ExecuteRequest,
+        timeout: Duration,
+        trace: &TraceContext,
+    ) -> Result<ResponseStream, Status>;
     /// Hit/no-hit counts for a list of identifiers.
-    async fn check(&self, request: NodeCheckRequest, timeout: Duration) -> Result<NodeCheckResponse, Status>;
+    async fn check(
+        &self,
+        request: NodeCheckRequest,
+        timeout: Duration,
+        trace: &TraceContext,
+    ) -> Result<NodeCheckResponse, Status>;
     /// Searches the node's audit trail for an auditor.
     async fn audit_search(
         &self,
         request: NodeAuditSearchRequest,
         timeout: Duration,
+        trace: &TraceContext,
     ) -> Result<NodeAuditSearchResponse, Status>;
     /// Entity search over the node's indexes.
-    async fn search(&self, request: NodeSearchRequest, timeout: Duration) -> Result<NodeSearchResponse, Status>;
+    async fn search(
+        &self,
+        request: NodeSearchRequest,
+        timeout: Duration,
+        trace: &TraceContext,
+    ) -> Result<NodeSearchResponse, Status>;
     /// Protobuf bytes received from the node since start (answers and streamed chunks).
     fn bytes_received(&self) -> u64;
     /// The state of the circuit breaker in front of the node, if any.
@@ -146,9 +163,15 @@ impl NodeClient for GrpcNodeClient {
         Ok(client.catalog(request).await?.into_inner())
     }
 
-    async fn execute(&self, request: ExecuteRequest, timeout: Duration) -> Result<ResponseStream, Status> {
+    async fn execute(
+        &self,
+        request: ExecuteRequest,
+        timeout: Duration,
+        trace: &TraceContext,
+    ) -> Result<ResponseStream, Status> {
         let mut request = tonic::Request::new(request);
         request.set_timeout(timeout);
+        trace.inject(request.metadata_mut());
         let mut client = self.client.clone();
         let stream = client.execute(request).await?.into_inner();
         let received = Arc::clone(&self.received);
@@ -161,9 +184,15 @@ impl NodeClient for GrpcNodeClient {
             .boxed())
     }
 
-    async fn check(&self, request: NodeCheckRequest, timeout: Duration) -> Result<NodeCheckResponse, Status> {
+    async fn check(
+        &self,
+        request: NodeCheckRequest,
+        timeout: Duration,
+        trace: &TraceContext,
+    ) -> Result<NodeCheckResponse, Status> {
         let mut request = tonic::Request::new(request);
         request.set_timeout(timeout);
+        trace.inject(request.metadata_mut());
         let mut client = self.client.clone();
         Ok(self.count(client.check(request).await?.into_inner()))
     }
@@ -172,16 +201,24 @@ impl NodeClient for GrpcNodeClient {
         &self,
         request: NodeAuditSearchRequest,
         timeout: Duration,
+        trace: &TraceContext,
     ) -> Result<NodeAuditSearchResponse, Status> {
         let mut request = tonic::Request::new(request);
         request.set_timeout(timeout);
+        trace.inject(request.metadata_mut());
         let mut client = self.client.clone();
         Ok(self.count(client.audit_search(request).await?.into_inner()))
     }
 
-    async fn search(&self, request: NodeSearchRequest, timeout: Duration) -> Result<NodeSearchResponse, Status> {
+    async fn search(
+        &self,
+        request: NodeSearchRequest,
+        timeout: Duration,
+        trace: &TraceContext,
+    ) -> Result<NodeSearchResponse, Status> {
         let mut request = tonic::Request::new(request);
         request.set_timeout(timeout);
+        trace.inject(request.metadata_mut());
         let mut client = self.client.clone();
         Ok(self.count(client.search(request).await?.into_inner()))
     }

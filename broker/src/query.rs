@@ -10,6 +10,7 @@ use datafusion::physical_plan::execute_stream;
 use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
 use datafusion::prelude::SessionContext;
 use toex_audit::{AuditLog, AuditRecord, CompletionStatus, Decision, RecordKind};
+use toex_common::pump::Caps;
 use toex_common::release::AuditedRelease;
 use toex_common::session::locked_down_session;
 use toex_common::sql_guard::{check_read_only_select, read_only_options};
@@ -54,7 +55,8 @@ pub struct SqlAnswer {
     pub query_id: String,
     pub stream: SendableRecordBatchStream,
     pub outcomes: Arc<Outcomes>,
-    pub row_cap: u64,
+    /// Where the answer stops, marked truncated.
+    pub caps: Caps,
     pub require_complete: bool,
     pub release: AuditedRelease,
     pub completion: Completion,
@@ -214,7 +216,7 @@ impl Hub {
             query_id,
             stream,
             outcomes,
-            row_cap: self.config.limits.row_cap(query.max_rows),
+            caps: Caps { rows: self.config.limits.row_cap(query.max_rows), bytes: self.config.limits.max_answer_bytes },
             require_complete: query.require_complete,
             release,
             completion: Completion { log: Arc::clone(&self.audit), template: template.clone() },

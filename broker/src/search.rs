@@ -249,7 +249,7 @@ impl Hub {
             delegation.sign(unsigned, &region.code, &SEARCH_TABLES).map_err(|detail| (RegionStatus::Error, detail))?;
         let reply = region
             .client
-            .search(request, timeout)
+            .search(request, timeout, &delegation.caller().trace)
             .await
             .map_err(|status| (call_status(&status), status.message().to_owned()))?;
         let foreign = reply.matches.iter().flat_map(owners).any(|owner| owner != region.code);

@@ -8,7 +8,9 @@ use std::time::Duration;
 use toex_common::health::{report_audit_health, report_draining, seal_trail};
 use toex_common::ipc::MAX_MESSAGE_BYTES;
 use toex_common::metrics::{METRICS, MetricsLayer, RegionOnly, serve_metrics};
-use toex_common::transport::limited_server;
+use toex_common::reflection::with_reflection;
+use toex_common::trace_context::TraceLayer;
+use toex_common::transport::{drain_within, limited_server};
 use toex_proto::v1::hub_server::HubServer;
 use toex_security::{AuthLayer, GRPC_HEALTH_PATH_PREFIX, TokenVerifier};
 use toex_tls::{PublicTlsMode, public_server_config_from_files, serve_tls_incoming};
@@ -31,6 +33,8 @@ pub async fn serve(
     let verifier =
         TokenVerifier::from_config(&hub.config().auth).map_err(|error| HubError::Setup(format!("auth: {error}")))?;
     let auth = AuthLayer::new(Arc::new(verifier)).exempt_path_prefix(GRPC_HEALTH_PATH_PREFIX);
+    let grace = hub.config().limits.drain_grace();
+    let reflection = hub.config().reflection_enabled().map_err(|error| HubError::Setup(error.to_string()))?;
     let public_tls = hub.config().public_tls.clone();
     let tls_config = match public_tls.mode {
         PublicTlsMode::Tls => {
@@ -76,13 +80,31 @@ pub async fn serve(
         .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .max_encoding_message_size(MAX_MESSAGE_BYTES);
     // Shedding comes first: an overloaded hub must not verify tokens it will refuse anyway.
+    let router = limited_server()
+        .layer(TraceLayer)
+        .layer(MetricsLayer)
+        .layer(toex_common::wire_status::WireStatusLayer)
+        .layer(shed)
+        .layer(auth)
+        .add_service(health_service)
+        .add_service(service);
     let router =
-        limited_server().layer(MetricsLayer).layer(shed).layer(auth).add_service(health_service).add_service(service);
-    let served = match tls_config {
-        Some(config) => router.serve_with_incoming_shutdown(serve_tls_incoming(listener, config), shutdown).await,
-        None => {
-            tracing::warn!("dev mode: serving the hub's public endpoint without tls");
-            router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown).await
+        with_reflection(router, reflection).map_err(|error| HubError::Setup(format!("reflection: {error}")))?;
+    let (shutdown, drain) = drain_within(shutdown, grace);
+    let serving = async move {
+        match tls_config {
+            Some(config) => router.serve_with_incoming_shutdown(serve_tls_incoming(listener, config), shutdown).await,
+            None => {
+                tracing::warn!("dev mode: serving the hub's public endpoint without tls");
+                router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown).await
+            }
+        }
+    };
+    let served = tokio::select! {
+        served = serving => served,
+        () = drain.passed() => {
+            tracing::warn!("drain grace period over: closing the calls still open");
+            Ok(())
         }
     };
     discovery.abort();

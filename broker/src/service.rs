@@ -5,6 +5,7 @@ use std::sync::Arc;
 use toex_audit::CompletionStatus;
 use toex_common::pump::{Chunk, PumpError, RESPONSE_CHANNEL_DEPTH, pump};
 use toex_common::time::rfc3339;
+use toex_common::trace_context::TraceContext;
 use toex_policy::RegionExplanation;
 use toex_proto::v1::hub_server;
 use toex_proto::v1::{
@@ -16,7 +17,7 @@ use toex_security::{Purpose, Role};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
-use tracing::{info, warn};
+use tracing::{Instrument, info, warn};
 
 use crate::caller::Caller;
 use crate::check::CheckQuery;
@@ -59,9 +60,10 @@ impl hub_server::Hub for HubService {
 
     async fn sql(&self, request: Request<SqlRequest>) -> Result<Response<Self::SqlStream>, Status> {
         let claims = toex_security::claims(&request)?;
+        let trace = trace_of(&request);
         let deadline = self.deadline(&request)?;
         let request = request.into_inner();
-        let caller = caller(claims, request.purpose.as_ref())?;
+        let caller = caller(claims, request.purpose.as_ref(), trace)?;
         let query = SqlQuery {
             sql: request.sql,
             require_complete: request.require_complete,
@@ -70,15 +72,16 @@ impl hub_server::Hub for HubService {
         };
         let answer = self.hub.sql(&caller, query).await?;
         let (sender, receiver) = mpsc::channel(RESPONSE_CHANNEL_DEPTH);
-        tokio::spawn(stream_answer(answer, sender));
+        tokio::spawn(stream_answer(answer, sender).instrument(tracing::Span::current()));
         Ok(Response::new(ReceiverStream::new(receiver)))
     }
 
     async fn check(&self, request: Request<CheckRequest>) -> Result<Response<CheckResponse>, Status> {
         let claims = toex_security::claims(&request)?;
+        let trace = trace_of(&request);
         let deadline = self.deadline(&request)?;
         let request = request.into_inner();
-        let caller = caller(claims, request.purpose.as_ref())?;
+        let caller = caller(claims, request.purpose.as_ref(), trace)?;
         let query =
             CheckQuery { identifiers: request.identifiers, require_complete: request.require_complete, deadline };
         let answer = self.hub.check(&caller, query).await?;
@@ -92,9 +95,10 @@ impl hub_server::Hub for HubService {
 
     async fn search(&self, request: Request<SearchRequest>) -> Result<Response<SearchResponse>, Status> {
         let claims = toex_security::claims(&request)?;
+        let trace = trace_of(&request);
         let deadline = self.deadline(&request)?;
         let request = request.into_inner();
-        let caller = caller(claims, request.purpose.as_ref())?;
+        let caller = caller(claims, request.purpose.as_ref(), trace)?;
         let query = SearchQuery {
             criteria: request.criteria.unwrap_or_default(),
             require_complete: request.require_complete,
@@ -116,8 +120,9 @@ impl hub_server::Hub for HubService {
 
     async fn explain(&self, request: Request<ExplainRequest>) -> Result<Response<ExplainResponse>, Status> {
         let claims = toex_security::claims(&request)?;
+        let trace = trace_of(&request);
         let request = request.into_inner();
-        let caller = caller(claims, request.purpose.as_ref())?;
+        let caller = caller(claims, request.purpose.as_ref(), trace)?;
         let (kind, explanations) = self.hub.explain(&caller, &request.sql).await?;
         Ok(Response::new(ExplainResponse {
             request_kind: kind.as_str().to_owned(),
@@ -130,8 +135,9 @@ impl hub_server::Hub for HubService {
         request: Request<AuditSearchRequest>,
     ) -> Result<Response<AuditSearchResponse>, Status> {
         let claims = toex_security::claims(&request)?;
+        let trace = trace_of(&request);
         let request = request.into_inner();
-        let caller = caller(claims, request.purpose.as_ref())?;
+        let caller = caller(claims, request.purpose.as_ref(), trace)?;
         let answer =
             self.hub.audit_search(&caller, request.filters.unwrap_or_default(), request.include_regions).await?;
         Ok(Response::new(AuditSearchResponse { entries: answer.entries, regions: answer.regions }))
@@ -178,16 +184,22 @@ impl hub_server::Hub for HubService {
 
 /// The verified caller with a validated purpose; a missing or poor purpose is `INVALID_ARGUMENT`
 /// and nothing is planned or fanned out.
+/// The trace the tracing layer put on a call.
+fn trace_of<T>(request: &Request<T>) -> TraceContext {
+    request.extensions().get::<TraceContext>().copied().unwrap_or_else(TraceContext::root)
+}
+
 fn caller(
     claims: Arc<toex_security::VerifiedClaims>,
     purpose: Option<&toex_proto::v1::Purpose>,
+    trace: TraceContext,
 ) -> Result<Caller, Status> {
     let Some(purpose) = purpose else {
         return Err(HubError::BadRequest("purpose is required: a justification and a case reference".to_owned()).into());
     };
     let purpose = Purpose::parse(&purpose.justification, &purpose.case_reference)
         .map_err(|error| HubError::BadRequest(error.to_string()))?;
-    Ok(Caller { claims, purpose })
+    Ok(Caller { claims, purpose, trace })
 }
 
 fn explanation_message(explanation: RegionExplanation) -> AccessExplanation {
@@ -209,13 +221,10 @@ fn explanation_message(explanation: RegionExplanation) -> AccessExplanation {
 /// Streams an answer to the caller, then its summary (or the status that replaces it). Every
 /// batch is recorded before it is sent; the completion record says how the answer ended.
 async fn stream_answer(answer: SqlAnswer, sender: mpsc::Sender<Result<SqlResponse, Status>>) {
-    let SqlAnswer { query_id, stream, outcomes, row_cap, require_complete, mut release, completion, deadline, ticket } =
+    let SqlAnswer { query_id, stream, outcomes, caps, require_complete, mut release, completion, deadline, ticket } =
         answer;
-    let streamed = tokio::time::timeout_at(
-        deadline.answer_by(),
-        pump(stream, Some(row_cap), &sender, chunk_message, &mut release),
-    )
-    .await;
+    let streamed =
+        tokio::time::timeout_at(deadline.answer_by(), pump(stream, caps, &sender, chunk_message, &mut release)).await;
     // The in-flight slot is free once nothing more is read from the regions.
     drop(ticket);
     let Ok(pumped) = streamed else {
@@ -288,7 +297,9 @@ fn summarise(
     require_complete: bool,
     safeguarding: Vec<String>,
 ) -> Result<AnswerSummary, HubError> {
-    let answered = regions.iter().filter(|region| region.status == RegionStatus::Ok as i32).count();
+    // A region that sent rows before it stopped (at its cap, or cut off) contributed to the
+    // answer; only an answer no region contributed to is refused as empty.
+    let answered = regions.iter().filter(|region| region.status == RegionStatus::Ok as i32 || region.rows > 0).count();
     if !regions.is_empty() && answered == 0 {
         let failed: Vec<_> = regions
             .iter()

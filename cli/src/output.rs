@@ -103,7 +103,7 @@ pub fn print_summary(summary: &AnswerSummary) {
         "query {}: {} rows{}",
         summary.query_id,
         summary.rows,
-        if summary.truncated { " (truncated at the row cap)" } else { "" }
+        if summary.truncated { " (truncated at the row or byte cap)" } else { "" }
     );
     print_outcomes(&summary.regions, summary.complete);
     if !summary.safeguarding.is_empty() {

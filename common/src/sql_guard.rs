@@ -22,6 +22,11 @@ pub const MAX_NESTING_DEPTH: usize = 64;
 /// list of identifiers belongs in a hit/no-hit check.
 pub const MAX_IN_LIST_ITEMS: usize = 5_000;
 
+/// Functions whose output can be made arbitrarily larger than their input (`repeat('x', 1e9)`,
+/// `lpad(x, 1e9)`): one row could take a node's memory or hold a core for longer than any
+/// deadline, because work within a batch cannot be cancelled (threat catalogue 58).
+pub const AMPLIFYING_FUNCTIONS: [&str; 4] = ["repeat", "lpad", "rpad", "array_repeat"];
+
 /// Why a statement was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GuardError {
@@ -100,6 +105,16 @@ impl Visitor for ShapeCheck {
                 "an IN list has {} items; the limit is {MAX_IN_LIST_ITEMS} (use a hit/no-hit check for long lists)",
                 list.len()
             ))),
+            Expr::Function(function) => {
+                let name =
+                    function.name.0.last().and_then(|part| part.as_ident()).map(|ident| ident.value.to_lowercase());
+                match name.filter(|name| AMPLIFYING_FUNCTIONS.contains(&name.as_str())) {
+                    Some(name) => ControlFlow::Break(refused(format!(
+                        "{name}() is not accepted: its output can grow without bound from one row"
+                    ))),
+                    None => ControlFlow::Continue(()),
+                }
+            }
             _ => ControlFlow::Continue(()),
         }
     }
@@ -178,6 +193,9 @@ mod tests {
             ("SELECT * FROM \"/etc/passwd\"", "file and URL tables"),
             ("SELECT * FROM read_csv('/etc/passwd')", "table functions"),
             ("SELECT * FROM generate_series(1, 1000000000000)", "table functions"),
+            ("SELECT repeat(surname, 1000000000) FROM persons", "repeat() is not accepted"),
+            ("SELECT \"LPAD\"(surname, 1000000000) FROM persons", "lpad() is not accepted"),
+            ("SELECT max(length(RPad(surname, 100))) FROM persons", "rpad() is not accepted"),
             ("", "empty query"),
         ];
         for (sql, expected) in cases {

@@ -30,3 +30,34 @@ pub fn limited_server() -> Server {
         .max_connection_age(MAX_CONNECTION_AGE)
         .max_connection_age_grace(MAX_CONNECTION_AGE_GRACE)
 }
+
+/// How long in-flight calls get to finish once a server starts draining, unless configured.
+pub const DEFAULT_DRAIN_GRACE: Duration = Duration::from_secs(20);
+
+/// When the grace period of a draining server is over.
+pub struct DrainDeadline {
+    begun: tokio::sync::watch::Receiver<bool>,
+    grace: Duration,
+}
+
+impl DrainDeadline {
+    /// Resolves `grace` after draining began; never, if it never begins.
+    pub async fn passed(mut self) {
+        if self.begun.wait_for(|begun| *begun).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(self.grace).await;
+    }
+}
+
+/// Wraps a server's `shutdown` future so that the server can be cut off `grace` after it
+/// resolves: a call that never ends (an open health `Watch`, a caller that never reads) must not
+/// hold a draining server open, or keep its audit trail from being sealed.
+pub fn drain_within<S: Future<Output = ()>>(shutdown: S, grace: Duration) -> (impl Future<Output = ()>, DrainDeadline) {
+    let (begin, begun) = tokio::sync::watch::channel(false);
+    let signal = async move {
+        shutdown.await;
+        let _ = begin.send(true);
+    };
+    (signal, DrainDeadline { begun, grace })
+}

@@ -143,13 +143,69 @@ expect() {
     echo "ok: $what"
 }
 
-# Fault tests with real processes (issue 5): a frozen node, a killed node, every node down.
+# CPU time (user and system, in clock ticks of 1/100 s) a process spends over $2 seconds.
+cpu_over() {
+    local before after
+    before=$(awk '{print $14 + $15}' "/proc/$1/stat")
+    sleep "$2"
+    after=$(awk '{print $14 + $15}' "/proc/$1/stat")
+    echo $((after - before))
+}
+
+# A caller that goes away mid-query cancels the work at the node: a node busy with a long
+# aggregate (many batches of fuzzy comparisons over its large intel_reports table) falls back to
+# idle once the caller is killed. Work within one batch cannot be interrupted, so the node gets a
+# moment to finish the batch in hand before it is measured.
+cancelled_caller_frees_the_node() {
+    local node_pid=$1 heavy client busy idle
+    heavy="SELECT region, max(levenshtein(concat(summary, summary), reverse(summary))) FROM intel_reports GROUP BY region"
+    "$toex" sql "$heavy" >/dev/null 2>&1 &
+    client=$!
+    sleep 2
+    busy=$(cpu_over "$node_pid" 1)
+    if ! kill -KILL "$client" 2>/dev/null; then
+        echo "error: the heavy query finished before it could be cancelled: raise FAULT_SCALE" >&2
+        return 1
+    fi
+    wait "$client" 2>/dev/null || true
+    sleep 2
+    idle=$(cpu_over "$node_pid" 2)
+    if ((busy < 30 || idle > 10)); then
+        echo "error: a cancelled query should free the node: ${busy} ticks in 1 s while running, ${idle} in 2 s after" >&2
+        return 1
+    fi
+    echo "ok: a caller that goes away cancels the node's work (${busy} ticks/s running, ${idle} in 2 s after)"
+}
+
+# A node killed while it streams a large answer: the rows it sent stay counted, the region ends
+# UNAVAILABLE and the answer PARTIAL. The reader waits for the node's first rows, then the node is
+# killed while flow control holds the rest of its answer back.
+node_killed_mid_stream() {
+    local victim=$1 rows reader
+    rows="$dir/run/rows.fifo"
+    mkfifo "$rows"
+    (grep -m 1 -q "$victim"; kill -KILL "$(cat "$dir/run/$victim.pid")"; cat >/dev/null) <"$rows" &
+    reader=$!
+    answer_code=0
+    answer=$("$toex" sql "SELECT * FROM intel_reports" --format csv 2>&1 >"$rows") || answer_code=$?
+    wait "$reader"
+    rm -f "$rows" "$dir/run/$victim.pid"
+    expect "a node killed mid-stream is UNAVAILABLE with its rows counted" "$victim +UNAVAILABLE +[1-9][0-9]* rows" 3
+    grep -E "^ +$victim " <<<"$answer"
+}
+
+# Fault tests with real processes (issue 5): a frozen node, a cancelled caller, a node killed
+# mid-stream and before a query, every node down.
 faults() {
     ((${#regions[@]} >= 2)) || { echo "error: faults needs at least two regions" >&2; return 1; }
+    local victim=${regions[0]} other=${regions[1]} started took
+    # The victim holds enough records for a long query and an answer larger than the buffers.
+    [[ -d $dir/var/lib/toex/$victim/persons ]] ||
+        "$toex" gen-data --region "$victim" --out "$dir/var/lib/toex/$victim" --scale "${FAULT_SCALE:-60000}" \
+            >/dev/null 2>&1
     trap down EXIT
     up
     export TOEX_JUSTIFICATION="Fault test of a multi-process federation" TOEX_CASE=OP-FAULT-0001
-    local victim=${regions[0]} other=${regions[1]} started took
     ask
     expect "every region answers" "complete: every region in scope answered" 0
     kill -STOP "$(cat "$dir/run/$victim.pid")"
@@ -161,10 +217,10 @@ faults() {
     expect "the other regions still answer" "$other +OK" 3
     ask
     expect "after SIGCONT the next answer is complete" "complete: every region in scope answered" 0
-    kill -KILL "$(cat "$dir/run/$victim.pid")"
-    rm -f "$dir/run/$victim.pid"
+    cancelled_caller_frees_the_node "$(cat "$dir/run/$victim.pid")"
+    node_killed_mid_stream "$victim"
     ask
-    expect "a killed node is UNAVAILABLE and the answer PARTIAL" "$victim +UNAVAILABLE" 3
+    expect "a node killed before the query is UNAVAILABLE and the answer PARTIAL" "$victim +UNAVAILABLE" 3
     local region
     for region in "${regions[@]:1}"; do
         kill -KILL "$(cat "$dir/run/$region.pid")"

@@ -36,6 +36,10 @@ pub struct NodeConfig {
     /// Development only: permits a plaintext or server-only link to the hub. Never in production.
     #[serde(default)]
     pub dev_mode: bool,
+    /// gRPC server reflection: on by default in dev mode, refused outside it (it reveals the
+    /// schema).
+    #[serde(default)]
+    pub reflection: Option<bool>,
     /// Mutual TLS towards the hub: the federation CA and this node's certificate and key.
     pub tls: LinkTlsConfig,
     /// The hub's delegation public key (PEM): every data request must carry a token it signed.
@@ -89,6 +93,10 @@ pub struct NodeLimits {
     /// The most rows one query may return to the hub.
     #[serde(default = "NodeLimits::default_max_rows")]
     pub max_rows_per_query: u64,
+    /// The most encoded Arrow bytes one query may send to the hub; the answer ends there,
+    /// marked truncated.
+    #[serde(default = "NodeLimits::default_max_bytes")]
+    pub max_bytes_per_query: u64,
     /// Rows per Arrow record batch.
     #[serde(default = "NodeLimits::default_batch_size")]
     pub batch_size: usize,
@@ -96,11 +104,19 @@ pub struct NodeLimits {
     /// fails with `RESOURCE_EXHAUSTED` and the node keeps serving.
     #[serde(default = "NodeLimits::default_memory_per_query")]
     pub memory_per_query_mib: usize,
+    /// How long in-flight calls get to finish on SIGTERM before the rest are cut off, in
+    /// milliseconds.
+    #[serde(default = "NodeLimits::default_drain_grace")]
+    pub drain_grace_ms: u64,
 }
 
 impl NodeLimits {
     fn default_max_rows() -> u64 {
         50_000_000
+    }
+
+    fn default_max_bytes() -> u64 {
+        4 << 30
     }
 
     fn default_batch_size() -> usize {
@@ -110,14 +126,25 @@ impl NodeLimits {
     fn default_memory_per_query() -> usize {
         1024
     }
+
+    fn default_drain_grace() -> u64 {
+        toex_common::transport::DEFAULT_DRAIN_GRACE.as_millis() as u64
+    }
+
+    /// How long a draining node lets calls finish.
+    pub fn drain_grace(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.drain_grace_ms)
+    }
 }
 
 impl Default for NodeLimits {
     fn default() -> Self {
         Self {
             max_rows_per_query: Self::default_max_rows(),
+            max_bytes_per_query: Self::default_max_bytes(),
             batch_size: Self::default_batch_size(),
             memory_per_query_mib: Self::default_memory_per_query(),
+            drain_grace_ms: Self::default_drain_grace(),
         }
     }
 }
@@ -162,12 +189,19 @@ impl NodeConfig {
         }
     }
 
+    /// Whether the node serves gRPC reflection.
+    pub fn reflection_enabled(&self) -> Result<bool, ConfigError> {
+        toex_common::reflection::reflection_enabled(self.reflection, self.dev_mode)
+            .map_err(|message| invalid("reflection", message))
+    }
+
     /// Checks every value, naming the first key that is wrong.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if toex_common::regions::region_by_code(&self.region).is_none() {
             return Err(invalid("region", format!("unknown region code {:?}", self.region)));
         }
         self.tls.validate_at("tls", self.dev_mode).map_err(|error| invalid("tls", error.to_string()))?;
+        self.reflection_enabled()?;
         if self.hub_delegation_key_file.as_os_str().is_empty() {
             return Err(invalid("hub_delegation_key_file", "the hub's delegation public key is required"));
         }
@@ -180,6 +214,9 @@ impl NodeConfig {
         }
         if self.limits.max_rows_per_query == 0 {
             return Err(invalid("limits.max_rows_per_query", "must be at least 1"));
+        }
+        if self.limits.max_bytes_per_query == 0 {
+            return Err(invalid("limits.max_bytes_per_query", "must be at least 1"));
         }
         if !(1..=1_000_000).contains(&self.limits.batch_size) {
             return Err(invalid("limits.batch_size", "must be between 1 and 1000000"));

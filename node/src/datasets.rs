@@ -45,7 +45,9 @@ impl RegionData {
 
 /// Loads every common-data-model table and every configured extra dataset.
 pub async fn load(config: &NodeConfig) -> Result<RegionData, NodeError> {
-    let state = toex_common::session::locked_down_session(config.limits.batch_size).build();
+    let state = toex_common::session::locked_down_session(config.limits.batch_size)
+        .with_physical_optimizer_rule(Arc::new(crate::cancellation::YieldBetweenBatches))
+        .build();
     let context = SessionContext::new_with_state(state);
     let mut tables = Vec::new();
     for table in cdm::tables() {

@@ -12,6 +12,7 @@ use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::physical_plan::SendableRecordBatchStream;
 use datafusion::prelude::SessionContext;
 use toex_common::identifiers::identifier_column;
+use toex_common::pump::Caps;
 use toex_common::search::SEARCH_TABLES;
 use toex_common::sql_guard::{check_read_only_select, read_only_options};
 use toex_policy::{RequestKind, Visibility, plan_shape, restrict_scans};
@@ -45,13 +46,20 @@ impl NodeEngine {
     /// Loads the region's data and its security: the hub's delegation key and the node's own
     /// policy. Refuses to open when either is missing or invalid.
     pub async fn open(config: NodeConfig) -> Result<Self, NodeError> {
+        let deps = toex_audit::LogDeps::from_config(&config.audit)
+            .map_err(|error| NodeError::Setup(format!("audit trail {}: {error}", config.audit.dir.display())))?;
+        Self::open_with_audit(config, deps).await
+    }
+
+    /// As [`NodeEngine::open`], with the audit trail over injected storage, clock and key.
+    pub async fn open_with_audit(config: NodeConfig, audit_deps: toex_audit::LogDeps) -> Result<Self, NodeError> {
         let policy = match &config.policy {
             Some(files) => NodeGuard::policy_from(&config.region, files)?,
             None => NodeGuard::default_policy(&config.region)?,
         };
         let guard = NodeGuard::from_files(&config.region, &config.hub_delegation_key_file, policy)?;
         let data = datasets::load(&config).await?;
-        let audit = toex_audit::AuditLog::open(config.audit.clone())
+        let audit = toex_audit::AuditLog::open_with(config.audit.clone(), audit_deps)
             .map_err(|error| NodeError::Setup(format!("audit trail {}: {error}", config.audit.dir.display())))?;
         Ok(Self {
             config,
@@ -213,9 +221,11 @@ impl NodeEngine {
         search::search(&data.index, request, &rules)
     }
 
-    /// The cap on rows one query may return.
-    pub fn max_rows(&self, requested: u64) -> u64 {
+    /// Where one query's answer stops: the rows asked for (0: the node's cap) within the
+    /// node's row cap, and the node's byte cap.
+    pub fn caps(&self, requested_rows: u64) -> Caps {
         let cap = self.config.limits.max_rows_per_query;
-        if requested == 0 { cap } else { requested.min(cap) }
+        let rows = if requested_rows == 0 { cap } else { requested_rows.min(cap) };
+        Caps { rows, bytes: self.config.limits.max_bytes_per_query }
     }
 }

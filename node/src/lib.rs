@@ -5,6 +5,7 @@
 //! every statement itself: it never trusts the hub to have done so.
 
 pub mod audit_trail;
+pub mod cancellation;
 pub mod config;
 pub mod datasets;
 pub mod engine;

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use toex_common::health::{report_audit_health, report_draining, seal_trail};
 use toex_common::ipc::MAX_MESSAGE_BYTES;
 use toex_common::metrics::{MetricsLayer, serve_metrics};
-use toex_common::transport::limited_server;
+use toex_common::reflection::with_reflection;
+use toex_common::trace_context::TraceLayer;
+use toex_common::transport::{drain_within, limited_server};
 use toex_proto::v1::node_server::NodeServer;
 use toex_tls::{LinkTlsMode, node_server_config_from_files, serve_tls_incoming_with_limits};
 use tokio::net::TcpListener;
@@ -21,6 +23,9 @@ use crate::service::NodeService;
 /// Why a node stopped serving.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// The configuration cannot be served.
+    #[error("{0}")]
+    Config(String),
     /// The TLS configuration could not be loaded.
     #[error("tls: {0}")]
     Tls(String),
@@ -42,11 +47,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
     let tls = engine.config().tls.clone();
+    let grace = engine.config().limits.drain_grace();
+    let reflection = engine.config().reflection_enabled().map_err(|error| ServeError::Config(error.to_string()))?;
     let metrics = match engine.config().metrics_listen {
         Some(listen) => Some(
             serve_metrics(listen, || {})
                 .await
-                .map_err(|error| ServeError::Tls(format!("metrics_listen {listen}: {error}")))?
+                .map_err(|error| ServeError::Config(format!("metrics_listen {listen}: {error}")))?
                 .0,
         ),
         None => None,
@@ -63,27 +70,44 @@ pub async fn serve(
         health_abort.abort();
         report_draining::<NodeServer<NodeService>>(&health).await;
     };
-    let router = limited_server().layer(MetricsLayer).add_service(health_service).add_service(service);
-    let served = match tls.mode {
-        LinkTlsMode::Mtls => {
-            let (Some(ca), Some(cert), Some(key)) = (&tls.ca_file, &tls.cert_file, &tls.key_file) else {
-                return Err(ServeError::Tls("tls.ca_file, tls.cert_file and tls.key_file are required".to_owned()));
-            };
-            let config =
-                node_server_config_from_files(ca, cert, key).map_err(|error| ServeError::Tls(error.to_string()))?;
-            let incoming = serve_tls_incoming_with_limits(listener, config, tls.incoming_limits());
-            router.serve_with_incoming_shutdown(incoming, shutdown).await.map_err(ServeError::from)
+    let router = limited_server()
+        .layer(TraceLayer)
+        .layer(MetricsLayer)
+        .layer(toex_common::wire_status::WireStatusLayer)
+        .add_service(health_service)
+        .add_service(service);
+    let router =
+        with_reflection(router, reflection).map_err(|error| ServeError::Config(format!("reflection: {error}")))?;
+    let (shutdown, drain) = drain_within(shutdown, grace);
+    let serving = async move {
+        match tls.mode {
+            LinkTlsMode::Mtls => {
+                let (Some(ca), Some(cert), Some(key)) = (&tls.ca_file, &tls.cert_file, &tls.key_file) else {
+                    return Err(ServeError::Tls("tls.ca_file, tls.cert_file and tls.key_file are required".to_owned()));
+                };
+                let config =
+                    node_server_config_from_files(ca, cert, key).map_err(|error| ServeError::Tls(error.to_string()))?;
+                let incoming = serve_tls_incoming_with_limits(listener, config, tls.incoming_limits());
+                router.serve_with_incoming_shutdown(incoming, shutdown).await.map_err(ServeError::from)
+            }
+            // Validation refuses plaintext outside dev mode.
+            LinkTlsMode::Plaintext => {
+                tracing::warn!("dev mode: serving the node without tls");
+                router
+                    .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+                    .await
+                    .map_err(ServeError::from)
+            }
+            LinkTlsMode::ServerOnly => {
+                Err(ServeError::Tls("tls.mode = \"server_only\" is not supported by a node: use \"mtls\"".to_owned()))
+            }
         }
-        // Validation refuses plaintext outside dev mode.
-        LinkTlsMode::Plaintext => {
-            tracing::warn!("dev mode: serving the node without tls");
-            router
-                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
-                .await
-                .map_err(ServeError::from)
-        }
-        LinkTlsMode::ServerOnly => {
-            Err(ServeError::Tls("tls.mode = \"server_only\" is not supported by a node: use \"mtls\"".to_owned()))
+    };
+    let served = tokio::select! {
+        served = serving => served,
+        () = drain.passed() => {
+            tracing::warn!("drain grace period over: closing the calls still open");
+            Ok(())
         }
     };
     health_task.abort();

@@ -19,7 +19,7 @@ use toex_proto::v1::{
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
-use tracing::{info, warn};
+use tracing::{Instrument, info, warn};
 
 use crate::audit_trail::{self, Subject};
 use crate::engine::NodeEngine;
@@ -98,12 +98,12 @@ impl Node for NodeService {
                 return Err(audit_trail::refusal(&audit, template, error).await.into());
             }
         };
-        let max_rows = self.engine.max_rows(request.max_rows);
+        let caps = self.engine.caps(request.max_rows);
         let (sender, receiver) = mpsc::channel(RESPONSE_CHANNEL_DEPTH);
         let query_id = request.query_id;
         let mut release = AuditedRelease::new(Arc::clone(&audit), template.clone(), self.engine.region());
         tokio::spawn(async move {
-            let pumped = pump(stream, Some(max_rows), &sender, chunk_message, &mut release).await;
+            let pumped = pump(stream, caps, &sender, chunk_message, &mut release).await;
             let (status, note, reply) = match pumped {
                 Ok(outcome) => {
                     info!(query_id = %query_id, rows = outcome.rows, truncated = outcome.truncated, "query answered");
@@ -140,7 +140,7 @@ impl Node for NodeService {
                 // The reader may have gone between the last batch and the summary: nothing to do.
                 let _ = sender.send(reply).await;
             }
-        });
+        }.instrument(tracing::Span::current()));
         Ok(Response::new(ReceiverStream::new(receiver)))
     }
 

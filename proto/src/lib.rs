@@ -5,3 +5,6 @@
 pub mod v1 {
     tonic::include_proto!("toex.v1");
 }
+
+/// The encoded `FileDescriptorSet` of `toex.v1`, for gRPC server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/toex_descriptor.bin"));

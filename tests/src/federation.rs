@@ -7,7 +7,7 @@ use std::sync::Arc;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use futures::StreamExt;
-use toex_audit::{AuditLog, LogDeps};
+use toex_audit::{AuditLog, LogDeps, Storage};
 use toex_broker::config::{HubLimits, RegionEndpoint};
 use toex_broker::{Caller, Hub};
 use toex_common::ipc::IpcDecoder;
@@ -118,12 +118,24 @@ impl Federation {
         regions: &[&str],
         adjust: impl Fn(&mut NodeConfig),
     ) -> anyhow::Result<Self> {
-        Self::start_inner(data_root, regions, adjust, None, Self::test_limits()).await
+        Self::start_inner(data_root, regions, adjust, None, Self::test_limits(), None).await
     }
 
     /// As [`Federation::start`], with the hub's limits (in-flight cap, rates, deadlines) given.
     pub async fn start_with_limits(data_root: &Path, regions: &[&str], limits: HubLimits) -> anyhow::Result<Self> {
-        Self::start_inner(data_root, regions, |_| {}, None, limits).await
+        Self::start_inner(data_root, regions, |_| {}, None, limits, None).await
+    }
+
+    /// As [`Federation::start_with_limits`], with every audit trail (hub and nodes) over
+    /// `storage` instead of real files: for measuring what durable audit costs, never in tests
+    /// of the trail itself.
+    pub async fn start_with_audit_storage(
+        data_root: &Path,
+        regions: &[&str],
+        limits: HubLimits,
+        storage: Arc<dyn Storage>,
+    ) -> anyhow::Result<Self> {
+        Self::start_inner(data_root, regions, |_| {}, None, limits, Some(storage)).await
     }
 
     /// The hub limits of a test federation: a quick connect timeout, rates no test reaches.
@@ -139,7 +151,7 @@ impl Federation {
     /// As [`Federation::start`], with the hub's audit trail over injected storage and clock
     /// (for fault tests: a disk that fills, an fsync that fails).
     pub async fn start_with_hub_audit(data_root: &Path, regions: &[&str], deps: LogDeps) -> anyhow::Result<Self> {
-        Self::start_inner(data_root, regions, |_| {}, Some(deps), Self::test_limits()).await
+        Self::start_inner(data_root, regions, |_| {}, Some(deps), Self::test_limits(), None).await
     }
 
     async fn start_inner(
@@ -148,7 +160,15 @@ impl Federation {
         adjust: impl Fn(&mut NodeConfig),
         hub_audit: Option<LogDeps>,
         limits: HubLimits,
+        audit_storage: Option<Arc<dyn Storage>>,
     ) -> anyhow::Result<Self> {
+        let audit_deps = |config: &toex_audit::AuditConfig| -> anyhow::Result<LogDeps> {
+            let deps = LogDeps::from_config(config)?;
+            Ok(match &audit_storage {
+                Some(storage) => LogDeps { storage: Arc::clone(storage), ..deps },
+                None => deps,
+            })
+        };
         let security_dir = tempfile::tempdir()?;
         let security = LocalSecurity::generate(security_dir.path(), regions)?;
         let mut nodes = HashMap::new();
@@ -157,20 +177,20 @@ impl Federation {
         for region in regions {
             let mut config = security.node_config(region, data_root.join(region), "127.0.0.1:0".parse()?)?;
             adjust(&mut config);
-            let (server, url) = start_node(config).await?;
+            let deps = audit_deps(&config.audit)?;
+            let (server, url) = start_node(config, deps).await?;
             endpoints.push(RegionEndpoint { code: (*region).to_owned(), endpoint: url.clone() });
             node_urls.insert((*region).to_owned(), url);
             nodes.insert((*region).to_owned(), server);
         }
         let config = security.hub_config("127.0.0.1:0".parse()?, endpoints, limits);
         config.validate()?;
-        let hub = match hub_audit {
-            Some(deps) => {
-                let audit = AuditLog::open_with(config.audit.clone(), deps)?;
-                Arc::new(Hub::from_config_with_audit(config, audit)?)
-            }
-            None => Arc::new(Hub::from_config(config)?),
+        let deps = match hub_audit {
+            Some(deps) => deps,
+            None => audit_deps(&config.audit)?,
         };
+        let audit = AuditLog::open_with(config.audit.clone(), deps)?;
+        let hub = Arc::new(Hub::from_config_with_audit(config, audit)?);
         let hub_logic = Arc::clone(&hub);
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let hub_url = format!("https://{}", listener.local_addr()?);
@@ -253,10 +273,15 @@ impl Federation {
     /// A client of one node's internal API that presents the hub's certificate, bypassing the
     /// hub's own checks (to show the node re-checks everything itself).
     pub fn node_client(&self, region: &str) -> anyhow::Result<NodeClient<Channel>> {
+        Ok(NodeClient::new(self.node_channel(region)?))
+    }
+
+    /// A channel to one node that presents the hub's certificate.
+    pub fn node_channel(&self, region: &str) -> anyhow::Result<Channel> {
         let url = self.node_urls.get(region).ok_or_else(|| anyhow::anyhow!("no node for {region}"))?;
         let pki = &self.security.pki;
         let hub_tls = HubTls::from_files(&pki.ca.cert, &pki.hub.cert, &pki.hub.key)?;
-        Ok(NodeClient::new(node_channel(url, region, &hub_tls)?))
+        Ok(node_channel(url, region, &hub_tls)?)
     }
 
     /// Signs `request` for `region` as the hub would for the national analyst, granting
@@ -292,6 +317,7 @@ impl Federation {
         Ok(Caller {
             claims: Arc::new(claims),
             purpose: toex_security::Purpose::parse(&purpose.justification, &purpose.case_reference)?,
+            trace: toex_common::trace_context::TraceContext::root(),
         })
     }
 
@@ -372,8 +398,8 @@ impl Federation {
     }
 }
 
-async fn start_node(config: NodeConfig) -> anyhow::Result<(Server, String)> {
-    let engine = Arc::new(NodeEngine::open(config).await?);
+async fn start_node(config: NodeConfig, audit_deps: LogDeps) -> anyhow::Result<(Server, String)> {
+    let engine = Arc::new(NodeEngine::open_with_audit(config, audit_deps).await?);
     let engine_handle = Arc::clone(&engine);
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("https://{}", listener.local_addr()?);

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod compare;
 pub mod federation;
 pub mod load;
+pub mod log_capture;
 pub mod security;
 
 pub use federation::{Answer, Federation};

@@ -99,6 +99,7 @@ impl LocalSecurity {
             datasets: Vec::new(),
             limits: NodeLimits::default(),
             dev_mode: false,
+            reflection: None,
             tls: LinkTlsConfig {
                 mode: LinkTlsMode::Mtls,
                 ca_file: Some(self.pki.ca.cert.clone()),
@@ -134,6 +135,7 @@ impl LocalSecurity {
             discovery_interval_secs: 3600,
             limits,
             dev_mode: false,
+            reflection: None,
             auth: dev_auth_config(&self.issuer),
             public_tls: PublicTlsConfig {
                 mode: PublicTlsMode::Tls,

@@ -2,37 +2,11 @@
 //! queries, checks and explanations, with every crate logging at debug level, the captured output
 //! holds no bearer token, no private key and none of the record values that were returned.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use arrow::array::{Array, AsArray};
 use toex_proto::v1::{CheckRequest, ExplainRequest, Identifier, IdentifierKind};
 use toex_tests::Federation;
 use toex_tests::federation::{generate_regions, test_purpose};
-use tracing_subscriber::fmt::MakeWriter;
-
-/// Collects everything the tracing subscriber writes.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Capture {
-    type Writer = Capture;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
+use toex_tests::log_capture::Capture;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_token_key_or_record_content_reaches_the_logs() -> anyhow::Result<()> {
@@ -70,8 +44,7 @@ async fn no_token_key_or_record_content_reaches_the_logs() -> anyhow::Result<()>
     let token_tail = federation_token_tail(&federation);
     federation.shutdown().await;
 
-    let logs =
-        String::from_utf8_lossy(&capture.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_owned();
+    let logs = capture.text();
     assert!(logs.contains("authentication refused"), "the refusal is logged as a security event");
     assert!(logs.contains("query answered"), "queries are logged");
     assert!(!logs.contains("eyJ"), "a JWT reached the logs");

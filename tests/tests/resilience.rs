@@ -1,11 +1,14 @@
-//! Deadlines and overload at the hub (issue 5; threat catalogue F73, G84, G85): a deadline that
-//! has passed on arrival fails at once with nothing fanned out; over the in-flight limit calls
-//! are shed quickly with `UNAVAILABLE` and a retry hint while admitted calls succeed; one caller
-//! over its rate gets `RESOURCE_EXHAUSTED` and another caller is unaffected.
+//! Deadlines, overload and limits at the hub (issue 5; threat catalogue 55-58, F73, G84, G85):
+//! a deadline that has passed on arrival fails at once with nothing fanned out; over the
+//! in-flight limit calls are shed quickly with `UNAVAILABLE` and a retry hint while admitted calls
+//! succeed; one caller over its rate gets `RESOURCE_EXHAUSTED` and another is unaffected; answers
+//! over a row or byte cap end marked truncated; deep nesting, huge IN lists and oversized texts
+//! are refused before fan-out.
 
+use arrow::array::AsArray;
 use futures::future::join_all;
 use toex_broker::config::HubLimits;
-use toex_proto::v1::SqlRequest;
+use toex_proto::v1::{RegionStatus, SqlRequest};
 use toex_tests::Federation;
 use toex_tests::federation::{generate_regions, test_purpose};
 use toex_tests::security::TokenSpec;
@@ -144,6 +147,62 @@ async fn a_query_over_its_memory_pool_is_refused_and_the_node_keeps_serving() ->
     Ok(())
 }
 
+/// Rows of `SELECT count(*) FROM intel_reports` across the federation.
+async fn intel_report_count(federation: &Federation) -> anyhow::Result<i64> {
+    let answer = federation.sql("SELECT count(*) FROM intel_reports").await?;
+    let mut total = 0;
+    for batch in &answer.batches {
+        let counts = batch.column(0).as_primitive::<arrow::datatypes::Int64Type>();
+        total += counts.iter().flatten().sum::<i64>();
+    }
+    Ok(total)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_over_the_hubs_byte_cap_ends_marked_truncated() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    generate_regions(data.path(), &REGIONS, 1_000, 8)?;
+    let cap = 64 * 1024;
+    let limits = HubLimits { max_answer_bytes: cap, ..Federation::test_limits() };
+    let federation = Federation::start_with_limits(data.path(), &REGIONS, limits).await?;
+    let total = intel_report_count(&federation).await?;
+    let answer = federation.sql("SELECT * FROM intel_reports").await?;
+    assert!(answer.summary.truncated, "the answer says it stopped at the cap");
+    let rows = answer.rows() as i64;
+    assert!(rows > 0 && rows < total, "{rows} of {total} rows sent before the cap");
+    assert_eq!(answer.summary.rows, answer.rows() as u64, "the summary counts what was sent");
+    let encoded: usize = answer.batches.iter().map(encoded_len).sum();
+    assert!(encoded as u64 <= cap, "{encoded} encoded bytes under a cap of {cap}");
+    federation.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_region_over_its_nodes_byte_cap_is_labelled_and_its_rows_kept() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    generate_regions(data.path(), &REGIONS, 1_000, 8)?;
+    let federation =
+        Federation::start_with(data.path(), &REGIONS, |node| node.limits.max_bytes_per_query = 32 * 1024).await?;
+    let total = intel_report_count(&federation).await?;
+    let answer = federation.sql("SELECT * FROM intel_reports").await?;
+    for region in REGIONS {
+        assert_eq!(answer.status(region), Some(RegionStatus::Error), "{region} stopped at its cap");
+        let outcome = answer.summary.regions.iter().find(|outcome| outcome.region == region).expect("listed");
+        assert!(outcome.detail.contains("byte cap"), "{}", outcome.detail);
+        assert!(outcome.rows > 0, "{region}'s rows before the cap are kept");
+    }
+    assert!(!answer.summary.complete);
+    assert!((answer.rows() as i64) < total);
+    federation.shutdown().await;
+    Ok(())
+}
+
+/// The Arrow IPC size of one batch as the hub encodes it.
+fn encoded_len(batch: &arrow::array::RecordBatch) -> usize {
+    let (mut encoder, _) = toex_common::ipc::IpcEncoder::new(&batch.schema()).expect("encoder");
+    encoder.encode(batch).expect("encodes").iter().map(Vec::len).sum()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_in_lists_and_query_texts_are_refused_before_fan_out() -> anyhow::Result<()> {
     let data = tempfile::tempdir()?;
@@ -158,6 +217,16 @@ async fn oversized_in_lists_and_query_texts_are_refused_before_fan_out() -> anyh
     let huge = format!("SELECT * FROM phones WHERE msisdn = '{}'", "9".repeat(70 * 1024));
     let refused = federation.sql(&huge).await.expect_err("text too long");
     assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    // Threat 55: deep nesting is refused by the parser's recursion limit, with no stack overflow.
+    let parentheses = format!("SELECT {}1{}", "(".repeat(10_000), ")".repeat(10_000));
+    let subqueries = (0..1_000).fold("SELECT 1".to_owned(), |inner, _| format!("SELECT * FROM ({inner})"));
+    for deep in [parentheses, subqueries] {
+        let refused = federation.sql(&deep).await.expect_err("nested too deep");
+        assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
+    }
+    // Threat 58: a runaway row generator never reaches a node.
+    let runaway = federation.sql("SELECT * FROM generate_series(1, 1000000000000)").await.expect_err("refused");
+    assert_eq!(runaway.code(), Code::InvalidArgument, "{runaway:?}");
     assert_eq!(federation.node_data_requests(), 0, "nothing was fanned out");
     federation.shutdown().await;
     Ok(())
@@ -213,5 +282,36 @@ async fn calls_region_outcomes_and_shedding_are_counted_for_prometheus() -> anyh
     }
     assert!(!text.contains("national_analyst") && !text.contains("+44"), "no users or identifiers in labels");
     federation.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draining_hub_says_not_serving_and_cuts_off_a_call_that_never_ends() -> anyhow::Result<()> {
+    use tonic_health::pb::HealthCheckRequest;
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::health_client::HealthClient;
+
+    let data = tempfile::tempdir()?;
+    generate_regions(data.path(), &REGIONS, 50, 8)?;
+    let limits = HubLimits { drain_grace_ms: 300, ..Federation::test_limits() };
+    let federation = Federation::start_with_limits(data.path(), &REGIONS, limits).await?;
+    let channel = toex_tls::hub_public_channel(&federation.hub_url, &federation.security.ca_pem()?)?;
+    // A health watch never ends on its own: without a grace period it holds the hub open.
+    let mut watch = HealthClient::new(channel).watch(HealthCheckRequest { service: String::new() }).await?.into_inner();
+    let first = futures::StreamExt::next(&mut watch).await.expect("a first status")?;
+    assert_eq!(first.status, ServingStatus::Serving as i32);
+    let stopping = tokio::spawn(federation.shutdown());
+    let told = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Some(Ok(message)) = futures::StreamExt::next(&mut watch).await {
+            if message.status == ServingStatus::NotServing as i32 {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(told.ok(), Some(true), "the watcher is told the hub is draining");
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(30), stopping).await;
+    assert!(stopped.is_ok(), "the hub stopped once its grace period was over, the watch still open");
     Ok(())
 }

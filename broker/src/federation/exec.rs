@@ -257,7 +257,7 @@ impl RegionCall {
             Err(detail) => return self.fail(RegionStatus::Error, detail),
         };
         let due = tokio::time::Instant::now() + self.scope.region_timeout;
-        let responses = match client.execute(request, self.scope.region_timeout).await {
+        let responses = match client.execute(request, self.scope.region_timeout, &delegation.caller().trace).await {
             Ok(responses) => responses,
             Err(status) => return self.fail(call_status(&status), status.message().to_owned()),
         };
@@ -328,7 +328,7 @@ impl StreamState {
                     Err(detail) => return self.failed(RegionStatus::Error, detail),
                 },
                 Some(execute_response::Body::Summary(summary)) => {
-                    let detail = if summary.truncated { "stopped at the node's row cap" } else { "" };
+                    let detail = if summary.truncated { "stopped at the node's row or byte cap" } else { "" };
                     let status = if summary.truncated { RegionStatus::Error } else { RegionStatus::Ok };
                     self.call.scope.outcomes.finish_call(&self.call.region, status, detail);
                     return Step::Done;

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use toex_audit::{SegmentSink, Storage};
 use toex_broker::config::HubLimits;
 
 use crate::Federation;
@@ -94,8 +95,23 @@ pub struct Report {
     pub w5_rss_rise_mib: Vec<(u64, f64)>,
     /// Peak resident memory of the whole process (hub, ten nodes, baseline and load generator).
     pub process_peak_rss_mib: f64,
+    /// W1 throughput at concurrency 16 with audit on and with audit storage off, per scale.
+    pub audit_cost: Vec<AuditCost>,
     pub targets: Vec<TargetCheck>,
 }
+
+/// What durable audit costs W1 under load: calls per second at concurrency 16 through a
+/// federation with real trails and through one whose trails keep nothing (records are still
+/// built, chained and signed; nothing is written or fsynced). Rounds alternate between the two.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditCost {
+    pub scale: u64,
+    pub audit_on_c16: f64,
+    pub audit_off_c16: f64,
+}
+
+/// Alternating rounds of the audit comparison; the median of each side is reported.
+const AUDIT_ROUNDS: usize = 3;
 
 /// One of the targets, as measured.
 #[derive(Debug, Clone, Serialize)]
@@ -111,6 +127,7 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<Report> {
     let mut measurements = Vec::new();
     let mut rss_rises = Vec::new();
     let mut largest_table = String::new();
+    let mut audit_costs = Vec::new();
     for scale in &options.scales {
         let root = options.data_dir.join(format!("scale-{scale}"));
         eprintln!(
@@ -124,7 +141,7 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<Report> {
             request_burst_per_principal: 1_000_000,
             ..HubLimits::default()
         };
-        let federation = Arc::new(Federation::start_with_limits(&root, &regions, limits).await?);
+        let federation = Arc::new(Federation::start_with_limits(&root, &regions, limits.clone()).await?);
         let baseline = centralised_context(&root, &federation.regions).await?;
         let inputs = Inputs::sample(&baseline).await?;
         largest_table.clone_from(&inputs.largest_table);
@@ -144,6 +161,9 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<Report> {
                 measurements.push(measured);
             }
         }
+        let (on, off) = audit_cost(&runner, &root, &regions, limits, options).await?;
+        eprintln!("  scale {scale:>6} W1 c16 with audit on {on:.1}/s, with audit storage off {off:.1}/s");
+        audit_costs.push(AuditCost { scale: *scale, audit_on_c16: on, audit_off_c16: off });
         drop(runner);
         if let Ok(federation) = Arc::try_unwrap(federation) {
             federation.shutdown().await;
@@ -157,6 +177,7 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<Report> {
         measurements,
         w5_rss_rise_mib: rss_rises,
         process_peak_rss_mib: peak_rss_mib(),
+        audit_cost: audit_costs,
         targets: Vec::new(),
     };
     report.targets = check_targets(&report);
@@ -233,6 +254,58 @@ async fn concurrent_throughput(
         task.await??;
     }
     Ok(calls as f64 / started.elapsed().as_secs_f64().max(f64::EPSILON))
+}
+
+/// W1 calls per second at concurrency 16 with audit on (`runner`) and off (a second federation
+/// over the same data whose trails keep nothing), as medians of alternating rounds.
+async fn audit_cost(
+    runner: &Arc<Runner>,
+    root: &std::path::Path,
+    regions: &[&str],
+    limits: HubLimits,
+    options: &BenchOptions,
+) -> anyhow::Result<(f64, f64)> {
+    let storage: Arc<dyn Storage> = Arc::new(DiscardingStorage);
+    let unaudited = Arc::new(Federation::start_with_audit_storage(root, regions, limits, storage).await?);
+    let baseline = centralised_context(root, &unaudited.regions).await?;
+    let off_runner = Arc::new(Runner::connect(Arc::clone(&unaudited), baseline, runner.inputs.clone()).await?);
+    let (mut on, mut off) = (Vec::new(), Vec::new());
+    let workload = Workload::W1IdentifierLookup;
+    for _ in 0..AUDIT_ROUNDS {
+        on.push(concurrent_throughput(runner, workload, Target::Hub, options.concurrent_calls).await?);
+        off.push(concurrent_throughput(&off_runner, workload, Target::Hub, options.concurrent_calls).await?);
+    }
+    drop(off_runner);
+    if let Ok(federation) = Arc::try_unwrap(unaudited) {
+        federation.shutdown().await;
+    }
+    Ok((median(&mut on), median(&mut off)))
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// Audit storage that keeps nothing, for the audit-off side of [`audit_cost`] only.
+struct DiscardingStorage;
+
+impl Storage for DiscardingStorage {
+    fn open_append(&self, _path: &std::path::Path) -> std::io::Result<Box<dyn SegmentSink>> {
+        Ok(Box::new(Discarded))
+    }
+}
+
+struct Discarded;
+
+impl SegmentSink for Discarded {
+    fn write_all(&mut self, _bytes: &[u8]) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn sync(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Samples resident memory every 10 ms and reports the largest rise over the start.
@@ -337,6 +410,14 @@ pub fn check_targets(report: &Report) -> Vec<TargetCheck> {
             });
         }
     }
+    for cost in &report.audit_cost {
+        let value = cost.audit_on_c16 / cost.audit_off_c16.max(f64::EPSILON);
+        checks.push(TargetCheck {
+            name: format!("W1 c16 throughput audit on / audit storage off, scale {}", cost.scale),
+            measured: format!("{value:.2}x (at least 0.8x)"),
+            met: value >= 0.8,
+        });
+    }
     let stream_rate =
         |target| find(report, large, Workload::W5BulkStream, target).map(|measured| measured.throughput_c1);
     if let (Some(hub), Some(direct)) = (stream_rate(Target::Hub), stream_rate(Target::Direct)) {
@@ -357,7 +438,7 @@ pub fn render(report: &Report) -> String {
         report.machine, report.regions, report.scales, report.largest_table
     );
     out.push_str(&format!(
-        "| {:>6} | {:<20} | {:<7} | {:>9} | {:>9} | {:>9} | {:>9} | {:>9} | {:>12} |\n",
+        "| {:>6} | {:<20} | {:<8} | {:>9} | {:>9} | {:>9} | {:>9} | {:>9} | {:>12} |\n",
         "scale", "workload", "target", "p50 ms", "p95 ms", "p99 ms", "c1 /s", "c16 /s", "from nodes"
     ));
     out.push_str(&format!("|{}|\n", ["-"; 9].map(|_| "---").join("|")));
@@ -368,7 +449,7 @@ pub fn render(report: &Report) -> String {
         let loaded =
             if measured.throughput_c16 > 0.0 { format!("{:.1}", measured.throughput_c16) } else { "-".to_owned() };
         out.push_str(&format!(
-            "| {:>6} | {:<20} | {:<7} | {:>9.2} | {:>9.2} | {:>9.2} | {:>9.1} | {:>9} | {:>12} |\n",
+            "| {:>6} | {:<20} | {:<8} | {:>9.2} | {:>9.2} | {:>9.2} | {:>9.1} | {:>9} | {:>12} |\n",
             measured.scale,
             measured.workload.label(),
             measured.target.label(),
@@ -384,6 +465,12 @@ pub fn render(report: &Report) -> String {
         "\nprocess peak RSS (hub, ten nodes, baseline and load generator): {:.0} MiB\n",
         report.process_peak_rss_mib
     ));
+    for cost in &report.audit_cost {
+        out.push_str(&format!(
+            "W1 at concurrency 16, scale {}: {:.1}/s with audit on, {:.1}/s with audit storage off\n",
+            cost.scale, cost.audit_on_c16, cost.audit_off_c16
+        ));
+    }
     for (scale, rise) in &report.w5_rss_rise_mib {
         out.push_str(&format!("RSS rise during the hub W5 stream at scale {scale}: {rise:.0} MiB\n"));
     }

@@ -66,18 +66,25 @@ impl Workload {
 /// Where a workload runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Target {
+    /// Through the hub, all ten regions.
     Hub,
+    /// Straight to all ten nodes at once, timed to the slowest.
     Direct,
+    /// Straight to one node alone: what a query costs a node when it has the machine to itself,
+    /// as each region's node does in a deployment (here ten nodes share the bench's cores).
+    OneNode,
+    /// One DataFusion session over every region's files, no network.
     Centralised,
 }
 
 impl Target {
-    pub const ALL: [Target; 3] = [Self::Hub, Self::Direct, Self::Centralised];
+    pub const ALL: [Target; 4] = [Self::Hub, Self::Direct, Self::OneNode, Self::Centralised];
 
     pub fn label(self) -> &'static str {
         match self {
             Self::Hub => "hub",
             Self::Direct => "direct",
+            Self::OneNode => "one node",
             Self::Centralised => "central",
         }
     }
@@ -90,6 +97,7 @@ pub const AGGREGATE_SQL: &str =
 pub const TOP_K_SQL: &str = "SELECT region, name, harm_score FROM ocgs ORDER BY harm_score DESC LIMIT 20";
 
 /// Values drawn from the data, so every lookup is for something that exists.
+#[derive(Clone)]
 pub struct Inputs {
     pub phones: Vec<String>,
     pub names: Vec<(String, String)>,
@@ -175,9 +183,9 @@ impl Runner {
                 };
                 match target {
                     Target::Hub => self.hub_search(criteria).await,
-                    Target::Direct => {
+                    Target::Direct | Target::OneNode => {
                         let values = vec![SearchedValue { value: phone.clone(), reason: String::new() }];
-                        self.node_search(SearchKind::Phone, values, None).await
+                        self.node_search(target, SearchKind::Phone, values, None).await
                     }
                     Target::Centralised => {
                         self.central(&format!("SELECT * FROM phones WHERE msisdn = '{phone}'")).await
@@ -196,7 +204,9 @@ impl Runner {
                         })
                         .await
                     }
-                    Target::Direct => self.node_search(SearchKind::Person, Vec::new(), Some(person)).await,
+                    Target::Direct | Target::OneNode => {
+                        self.node_search(target, SearchKind::Person, Vec::new(), Some(person)).await
+                    }
                     Target::Centralised => {
                         let surname = surname.replace('\'', "''");
                         self.central(&format!("SELECT * FROM persons WHERE surname = '{surname}'")).await
@@ -226,8 +236,8 @@ impl Runner {
                         let answer = client.check(request).await?.into_inner();
                         Ok(prost::Message::encoded_len(&answer) as u64)
                     }
-                    Target::Direct => {
-                        let calls = self.nodes.iter().map(|(region, node)| {
+                    Target::Direct | Target::OneNode => {
+                        let calls = self.nodes_for(target).iter().map(|(region, node)| {
                             let identifiers = identifiers.clone();
                             async move {
                                 let unsigned = NodeCheckRequest {
@@ -277,10 +287,10 @@ impl Runner {
                 }
                 Ok(bytes)
             }
-            Target::Direct => {
+            Target::Direct | Target::OneNode => {
                 let grants: Vec<(&str, &str)> =
                     toex_common::cdm::tables().iter().map(|table| (table.name, "RECORDS")).collect();
-                let calls = self.nodes.iter().map(|(region, node)| {
+                let calls = self.nodes_for(target).iter().map(|(region, node)| {
                     let grants = grants.clone();
                     async move {
                         let unsigned = ExecuteRequest {
@@ -313,14 +323,23 @@ impl Runner {
         Ok(prost::Message::encoded_len(&answer) as u64)
     }
 
+    /// The nodes a direct target calls: all of them, or the first alone.
+    fn nodes_for(&self, target: Target) -> &[(String, NodeClient<Channel>)] {
+        match target {
+            Target::OneNode => &self.nodes[..self.nodes.len().min(1)],
+            _ => &self.nodes,
+        }
+    }
+
     async fn node_search(
         &self,
+        target: Target,
         kind: SearchKind,
         values: Vec<SearchedValue>,
         person: Option<PersonCriteria>,
     ) -> anyhow::Result<u64> {
         let grants: Vec<(&str, &str)> = SEARCH_TABLES.iter().map(|table| (*table, "RECORDS")).collect();
-        let calls = self.nodes.iter().map(|(region, node)| {
+        let calls = self.nodes_for(target).iter().map(|(region, node)| {
             let (values, person, grants) = (values.clone(), person.clone(), grants.clone());
             async move {
                 let unsigned = NodeSearchRequest {
