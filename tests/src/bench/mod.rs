@@ -108,6 +108,10 @@ pub struct AuditCost {
     pub scale: u64,
     pub audit_on_c16: f64,
     pub audit_off_c16: f64,
+    /// W4 p50 straight to one node with audit on and with audit storage off (ms): how much of a
+    /// node's fixed cost per SQL query is its audit appends.
+    pub w4_one_node_audit_on_p50_ms: f64,
+    pub w4_one_node_audit_off_p50_ms: f64,
 }
 
 /// Alternating rounds of the audit comparison; the median of each side is reported.
@@ -161,9 +165,12 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<Report> {
                 measurements.push(measured);
             }
         }
-        let (on, off) = audit_cost(&runner, &root, &regions, limits, options).await?;
-        eprintln!("  scale {scale:>6} W1 c16 with audit on {on:.1}/s, with audit storage off {off:.1}/s");
-        audit_costs.push(AuditCost { scale: *scale, audit_on_c16: on, audit_off_c16: off });
+        let cost = audit_cost(&runner, &root, &regions, limits, options, *scale).await?;
+        eprintln!(
+            "  scale {scale:>6} W1 c16 with audit on {:.1}/s, storage off {:.1}/s; W4 one node p50 {:.2} / {:.2} ms",
+            cost.audit_on_c16, cost.audit_off_c16, cost.w4_one_node_audit_on_p50_ms, cost.w4_one_node_audit_off_p50_ms
+        );
+        audit_costs.push(cost);
         drop(runner);
         if let Ok(federation) = Arc::try_unwrap(federation) {
             federation.shutdown().await;
@@ -264,7 +271,8 @@ async fn audit_cost(
     regions: &[&str],
     limits: HubLimits,
     options: &BenchOptions,
-) -> anyhow::Result<(f64, f64)> {
+    scale: u64,
+) -> anyhow::Result<AuditCost> {
     let storage: Arc<dyn Storage> = Arc::new(DiscardingStorage);
     let unaudited = Arc::new(Federation::start_with_audit_storage(root, regions, limits, storage).await?);
     let baseline = centralised_context(root, &unaudited.regions).await?;
@@ -275,11 +283,30 @@ async fn audit_cost(
         on.push(concurrent_throughput(runner, workload, Target::Hub, options.concurrent_calls).await?);
         off.push(concurrent_throughput(&off_runner, workload, Target::Hub, options.concurrent_calls).await?);
     }
+    let w4_on = one_node_w4_p50(runner, options.iterations).await?;
+    let w4_off = one_node_w4_p50(&off_runner, options.iterations).await?;
     drop(off_runner);
     if let Ok(federation) = Arc::try_unwrap(unaudited) {
         federation.shutdown().await;
     }
-    Ok((median(&mut on), median(&mut off)))
+    Ok(AuditCost {
+        scale,
+        audit_on_c16: median(&mut on),
+        audit_off_c16: median(&mut off),
+        w4_one_node_audit_on_p50_ms: w4_on,
+        w4_one_node_audit_off_p50_ms: w4_off,
+    })
+}
+
+/// W4 p50 in milliseconds, straight to one node, over `iterations` sequential calls.
+async fn one_node_w4_p50(runner: &Runner, iterations: usize) -> anyhow::Result<f64> {
+    let mut samples = Vec::with_capacity(iterations);
+    for call in 0..iterations {
+        let begun = Instant::now();
+        runner.call(Workload::W4Aggregate, Target::OneNode, call as u64).await?;
+        samples.push(begun.elapsed());
+    }
+    Ok(Percentiles::of(&mut samples).p50_ms)
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -467,8 +494,13 @@ pub fn render(report: &Report) -> String {
     ));
     for cost in &report.audit_cost {
         out.push_str(&format!(
-            "W1 at concurrency 16, scale {}: {:.1}/s with audit on, {:.1}/s with audit storage off\n",
-            cost.scale, cost.audit_on_c16, cost.audit_off_c16
+            "scale {}: W1 at concurrency 16 {:.1}/s with audit on, {:.1}/s with audit storage off; \
+             W4 to one node p50 {:.2} ms with audit on, {:.2} ms off\n",
+            cost.scale,
+            cost.audit_on_c16,
+            cost.audit_off_c16,
+            cost.w4_one_node_audit_on_p50_ms,
+            cost.w4_one_node_audit_off_p50_ms
         ));
     }
     for (scale, rise) in &report.w5_rss_rise_mib {
