@@ -154,11 +154,21 @@ impl GrpcNodeClient {
     }
 }
 
+/// A call to a node: `message` with the caller's share of the deadline, carrying on the query's
+/// trace when it has one (catalogue refreshes belong to no query).
+fn outgoing<T>(message: T, timeout: Duration, trace: Option<&TraceContext>) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.set_timeout(timeout);
+    if let Some(trace) = trace {
+        trace.inject(request.metadata_mut());
+    }
+    request
+}
+
 #[tonic::async_trait]
 impl NodeClient for GrpcNodeClient {
     async fn catalog(&self, timeout: Duration) -> Result<CatalogResponse, Status> {
-        let mut request = tonic::Request::new(CatalogRequest {});
-        request.set_timeout(timeout);
+        let request = outgoing(CatalogRequest {}, timeout, None);
         let mut client = self.client.clone();
         Ok(client.catalog(request).await?.into_inner())
     }
@@ -169,9 +179,7 @@ impl NodeClient for GrpcNodeClient {
         timeout: Duration,
         trace: &TraceContext,
     ) -> Result<ResponseStream, Status> {
-        let mut request = tonic::Request::new(request);
-        request.set_timeout(timeout);
-        trace.inject(request.metadata_mut());
+        let request = outgoing(request, timeout, Some(trace));
         let mut client = self.client.clone();
         let stream = client.execute(request).await?.into_inner();
         let received = Arc::clone(&self.received);
@@ -190,9 +198,7 @@ impl NodeClient for GrpcNodeClient {
         timeout: Duration,
         trace: &TraceContext,
     ) -> Result<NodeCheckResponse, Status> {
-        let mut request = tonic::Request::new(request);
-        request.set_timeout(timeout);
-        trace.inject(request.metadata_mut());
+        let request = outgoing(request, timeout, Some(trace));
         let mut client = self.client.clone();
         Ok(self.count(client.check(request).await?.into_inner()))
     }
@@ -203,9 +209,7 @@ impl NodeClient for GrpcNodeClient {
         timeout: Duration,
         trace: &TraceContext,
     ) -> Result<NodeAuditSearchResponse, Status> {
-        let mut request = tonic::Request::new(request);
-        request.set_timeout(timeout);
-        trace.inject(request.metadata_mut());
+        let request = outgoing(request, timeout, Some(trace));
         let mut client = self.client.clone();
         Ok(self.count(client.audit_search(request).await?.into_inner()))
     }
@@ -216,9 +220,7 @@ impl NodeClient for GrpcNodeClient {
         timeout: Duration,
         trace: &TraceContext,
     ) -> Result<NodeSearchResponse, Status> {
-        let mut request = tonic::Request::new(request);
-        request.set_timeout(timeout);
-        trace.inject(request.metadata_mut());
+        let request = outgoing(request, timeout, Some(trace));
         let mut client = self.client.clone();
         Ok(self.count(client.search(request).await?.into_inner()))
     }
