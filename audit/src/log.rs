@@ -156,6 +156,29 @@ impl AuditLog {
         answer.await.map_err(|_| AuditError::Closed)?
     }
 
+    /// Appends `records` consecutively, in order, with one write and one fsync, and returns once
+    /// all are durable: for a step whose records belong together (a lookup's consultation and
+    /// disclosure), so the caller waits for one commit instead of one per record. A batch larger
+    /// than the writer's bound is still committed whole. Fails as [`Self::append`] does.
+    pub async fn append_all(&self, records: Vec<AuditRecord>) -> Result<Vec<Receipt>, AuditError> {
+        if !self.is_healthy() {
+            return Err(self.unavailable_error());
+        }
+        let mut answers = Vec::with_capacity(records.len());
+        let mut pending = Vec::with_capacity(records.len());
+        for record in records {
+            let (reply, answer) = oneshot::channel();
+            pending.push((Box::new(record), reply));
+            answers.push(answer);
+        }
+        self.sender.send(Command::AppendMany { records: pending }).await.map_err(|_| AuditError::Closed)?;
+        let mut receipts = Vec::with_capacity(answers.len());
+        for answer in answers {
+            receipts.push(answer.await.map_err(|_| AuditError::Closed)??);
+        }
+        Ok(receipts)
+    }
+
     /// True while records can be written (report `SERVING` only then).
     pub fn is_healthy(&self) -> bool {
         self.shared.healthy.load(Ordering::SeqCst)

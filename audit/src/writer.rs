@@ -24,6 +24,8 @@ use crate::storage::{Clock, SegmentSink, Storage};
 pub(crate) enum Command {
     /// Append one record; answered once it is durable (or refused).
     Append { record: Box<AuditRecord>, reply: oneshot::Sender<Result<Receipt, AuditError>> },
+    /// Append records that belong together, consecutively and in one commit.
+    AppendMany { records: Vec<PendingAppend> },
     /// Resume after the log was poisoned.
     Reopen { reply: oneshot::Sender<Result<(), AuditError>> },
     /// Write a final checkpoint and stop.
@@ -31,7 +33,18 @@ pub(crate) enum Command {
 }
 
 /// One caller waiting for its record to become durable.
-type PendingAppend = (Box<AuditRecord>, oneshot::Sender<Result<Receipt, AuditError>>);
+pub(crate) type PendingAppend = (Box<AuditRecord>, oneshot::Sender<Result<Receipt, AuditError>>);
+
+impl Command {
+    /// Adds the records of an append command to `batch`, in order; other commands add none.
+    fn add_to(self, batch: &mut Vec<PendingAppend>) {
+        match self {
+            Command::Append { record, reply } => batch.push((record, reply)),
+            Command::AppendMany { records } => batch.extend(records),
+            Command::Reopen { .. } | Command::Close { .. } => {}
+        }
+    }
+}
 
 /// The segment currently written to.
 pub(crate) struct ActiveSegment {
@@ -94,11 +107,14 @@ impl Writer {
                 return;
             };
             match command {
-                Command::Append { record, reply } => {
-                    let mut batch = vec![(record, reply)];
+                Command::Append { .. } | Command::AppendMany { .. } => {
+                    let mut batch = Vec::new();
+                    command.add_to(&mut batch);
                     while batch.len() < self.config.max_batch_records {
                         match commands.try_recv() {
-                            Ok(Command::Append { record, reply }) => batch.push((record, reply)),
+                            Ok(command @ (Command::Append { .. } | Command::AppendMany { .. })) => {
+                                command.add_to(&mut batch);
+                            }
                             Ok(other) => {
                                 deferred = Some(other);
                                 break;

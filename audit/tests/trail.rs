@@ -143,6 +143,40 @@ async fn group_commit_needs_far_fewer_fsyncs_than_appends() {
     assert_eq!(verify(dir.path(), &test_key().verifying_key()).unwrap().records, APPENDS);
 }
 
+#[tokio::test]
+async fn records_appended_together_are_consecutive_and_share_one_fsync() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = FaultyStorage::default();
+    let log = open_faulty(config(dir.path()), &storage);
+    append_numbered(&log, 1).await;
+    let before = storage.faults.syncs();
+    let mut disclosure = consultation("q-pair", "alice", "OP-1", "+447700900123");
+    disclosure.kind = RecordKind::Disclosure;
+    let pair = vec![consultation("q-pair", "alice", "OP-1", "+447700900123"), disclosure];
+    let receipts = log.append_all(pair).await.unwrap();
+    assert_eq!(receipts.iter().map(|receipt| receipt.seq).collect::<Vec<_>>(), vec![2, 3]);
+    assert_eq!(storage.faults.syncs() - before, 1, "one commit for the pair");
+    log.close().await.unwrap();
+    let records = read_records(dir.path()).unwrap();
+    let kinds: Vec<_> = records.iter().skip(1).map(|record| record.kind).collect();
+    assert_eq!(kinds, vec![RecordKind::Consultation, RecordKind::Disclosure]);
+    assert_eq!(verify(dir.path(), &test_key().verifying_key()).unwrap().records, 3);
+}
+
+#[tokio::test]
+async fn records_appended_together_are_all_refused_when_the_disk_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = FaultyStorage::default();
+    let log = open_faulty(config(dir.path()), &storage);
+    append_numbered(&log, 1).await;
+    storage.faults.fsync_fails.store(true, std::sync::atomic::Ordering::SeqCst);
+    let pair = vec![consultation("q-a", "alice", "OP-1", "x"), consultation("q-b", "alice", "OP-1", "y")];
+    let refused = log.append_all(pair).await.unwrap_err();
+    assert!(matches!(refused, toex_audit::AuditError::Unavailable { .. }), "{refused:?}");
+    let again = log.append_all(vec![consultation("q-c", "alice", "OP-1", "z")]).await.unwrap_err();
+    assert!(matches!(again, toex_audit::AuditError::Unavailable { .. }), "{again:?}");
+}
+
 /// Four queries: a phone search (alice), a VRM search (bob), SQL naming the phone (carol), and
 /// a denied phone search under another case (dave).
 async fn searchable_trail(log: &AuditLog) {

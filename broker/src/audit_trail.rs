@@ -1,8 +1,9 @@
 //! The hub's audit records (DESIGN §6, DPA 2018 s.62): who consulted, why, what was asked, which
 //! regions were asked and what each decided and sent, what was released to the caller, and how
 //! the request ended. Ids and parameters only, never record content. Every record is durable
-//! before the step it documents happens; when it cannot be written the request fails
-//! `UNAVAILABLE` and nothing is released.
+//! before anything it documents reaches the caller: a SQL query's consultation before it is fanned
+//! out, an index lookup's while its regions are asked (see [`while_consulting`]). When a record
+//! cannot be written the request fails `UNAVAILABLE` and nothing is released.
 
 use std::sync::Arc;
 
@@ -103,6 +104,25 @@ pub async fn append(log: &AuditLog, record: AuditRecord) -> Result<(), HubError>
         tracing::error!(target: "toex::audit", %error, "audit record could not be written; failing closed");
         HubError::AuditUnavailable(error.to_string())
     })
+}
+
+/// Runs `fan_out` while `consultation` is committed, and returns its result only once the
+/// consultation is durable: an index lookup's fan-out then waits for no fsync, and nothing
+/// reaches the caller before its record (each node records its own consultation before it
+/// answers). A trail already failing refuses before anything is fanned out; one that fails
+/// during the fan-out discards the answers (fail closed).
+pub async fn while_consulting<T>(
+    log: &AuditLog,
+    consultation: AuditRecord,
+    fan_out: impl Future<Output = T>,
+) -> Result<T, HubError> {
+    if !log.is_healthy() {
+        let reason = log.unavailable_reason().unwrap_or_else(|| "the audit trail is not writable".to_owned());
+        tracing::error!(target: "toex::audit", %reason, "audit trail unavailable; failing closed");
+        return Err(HubError::AuditUnavailable(reason));
+    }
+    let (consulted, answers) = tokio::join!(append(log, consultation), fan_out);
+    consulted.map(|()| answers)
 }
 
 /// Records a refused or failed request (the refusal itself is returned unless the audit fails).

@@ -112,7 +112,6 @@ impl Hub {
             .map(|region| region.code.clone())
             .collect();
         consultation.completion = Some(CompletionStatus::InProgress);
-        audit_trail::append(self.audit(), consultation).await?;
         let delegation = Delegation::new(Arc::clone(self.signer()), caller.clone(), query_id.clone(), grants.clone());
         let outcomes = Outcomes::new();
         let calls = regions.iter().map(|region| {
@@ -124,7 +123,8 @@ impl Hub {
                 .collect();
             self.check_region(region, &identifiers, granted, &delegation, region_timeout)
         });
-        let answers: Vec<RegionAnswer> = join_all(calls).await;
+        let answers: Vec<RegionAnswer> =
+            audit_trail::while_consulting(self.audit(), consultation, join_all(calls)).await?;
         let mut results: Vec<IdentifierResult> = identifiers
             .iter()
             .map(|identifier| IdentifierResult { identifier: Some(identifier.clone()), regions: Vec::new() })

@@ -2,7 +2,8 @@
 //! is `INVALID_ARGUMENT` before any region is asked), decides each region's access per table,
 //! asks every region that releases at least hits, then ranks what the regions release, groups
 //! records that may be the same person across regions, and accounts for every region. The
-//! consultation is durable before fan-out and every released record id before the answer leaves.
+//! consultation is committed while the regions are asked, and it and every released record id
+//! are durable before the answer leaves.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -122,7 +123,6 @@ impl Hub {
         let mut consultation = template.clone();
         consultation.regions_asked = asked.iter().map(|region| region.code.clone()).collect();
         consultation.completion = Some(CompletionStatus::InProgress);
-        audit_trail::append(self.audit(), consultation).await?;
         let delegation =
             Delegation::new(Arc::clone(self.signer()), caller.clone(), query_id.to_owned(), grants.clone());
         let unsigned = NodeSearchRequest {
@@ -145,7 +145,8 @@ impl Hub {
             outcomes.expect_call(&region.code);
             self.search_one_region(region, unsigned.clone(), &delegation, region_timeout)
         });
-        let answers: Vec<RegionAnswer> = join_all(calls).await;
+        let answers: Vec<RegionAnswer> =
+            audit_trail::while_consulting(self.audit(), consultation, join_all(calls)).await?;
         let mut answer =
             SearchAnswer { query_id: query_id.to_owned(), searched: checked.values, ..SearchAnswer::default() };
         let mut released: BTreeMap<String, Vec<String>> = BTreeMap::new();

@@ -1,8 +1,11 @@
 //! The node's own audit records: the query id the hub gave, the peer that called (the hub's
 //! certificate identity), the user the node acted for, the purpose, the query, what the node's
-//! policy decided and what it sent. Ids and counts only, never record content. Each record is
-//! durable before the step it documents; when the trail cannot be written the node refuses with
-//! `UNAVAILABLE` and sends nothing.
+//! policy decided and what it sent. Ids and counts only, never record content. Every record is
+//! durable before anything it documents leaves the node: a SQL query's consultation before it
+//! runs, each batch's disclosure before the batch is sent; an index lookup (check, search),
+//! which reads only memory and releases nothing until it returns, commits its consultation and
+//! disclosure together. When the trail cannot be written the node refuses with `UNAVAILABLE`
+//! and sends nothing.
 
 use toex_audit::{
     AuditLog, AuditRecord, CompletionStatus, NodeIdentity, Principal, Purpose, QueryDescription, RecordKind,
@@ -66,9 +69,29 @@ pub async fn append(log: &AuditLog, record: AuditRecord) -> Result<(), NodeError
     })
 }
 
+/// Appends records that belong together (a lookup's consultation and its outcome) with one
+/// commit, in order; durable before the call returns. Failure is `UNAVAILABLE` (fail closed).
+pub async fn append_all(log: &AuditLog, records: Vec<AuditRecord>) -> Result<(), NodeError> {
+    log.append_all(records).await.map(|_| ()).map_err(|error| {
+        tracing::error!(target: "toex::audit", %error, "audit records could not be written; failing closed");
+        NodeError::AuditUnavailable(error.to_string())
+    })
+}
+
 /// Records a refusal or failure; returns the error to answer with (the audit's own failure
 /// replaces it, since then nothing may be answered but `UNAVAILABLE`).
-pub async fn refusal(log: &AuditLog, mut record: AuditRecord, error: NodeError) -> NodeError {
+pub async fn refusal(log: &AuditLog, record: AuditRecord, error: NodeError) -> NodeError {
+    refusal_after(log, Vec::new(), record, error).await
+}
+
+/// Records `earlier` records (a lookup's consultation) and then the refusal of that lookup,
+/// with one commit; returns the error to answer with, as [`refusal`] does.
+pub async fn refusal_after(
+    log: &AuditLog,
+    mut earlier: Vec<AuditRecord>,
+    mut record: AuditRecord,
+    error: NodeError,
+) -> NodeError {
     record.kind = match error {
         NodeError::Denied(_) | NodeError::Unauthenticated => RecordKind::Denied,
         _ => RecordKind::Failed,
@@ -78,7 +101,8 @@ pub async fn refusal(log: &AuditLog, mut record: AuditRecord, error: NodeError) 
     if matches!(error, NodeError::AuditUnavailable(_)) {
         return error;
     }
-    match append(log, record).await {
+    earlier.push(record);
+    match append_all(log, earlier).await {
         Ok(()) => error,
         Err(audit_error) => audit_error,
     }

@@ -77,6 +77,7 @@ impl Node for NodeService {
     type ExecuteStream = ReceiverStream<Result<ExecuteResponse, Status>>;
 
     async fn execute(&self, request: Request<ExecuteRequest>) -> Result<Response<Self::ExecuteStream>, Status> {
+        let started = std::time::Instant::now();
         let request = request.into_inner();
         let audit = Arc::clone(self.engine.audit());
         let subject = || Subject {
@@ -106,7 +107,8 @@ impl Node for NodeService {
             let pumped = pump(stream, caps, &sender, chunk_message, &mut release).await;
             let (status, note, reply) = match pumped {
                 Ok(outcome) => {
-                    info!(query_id = %query_id, rows = outcome.rows, truncated = outcome.truncated, "query answered");
+                    let elapsed_us = started.elapsed().as_micros() as u64;
+                    info!(query_id = %query_id, rows = outcome.rows, truncated = outcome.truncated, elapsed_us, "query answered");
                     let summary = ExecuteSummary { rows: outcome.rows, truncated: outcome.truncated };
                     let message = ExecuteResponse { body: Some(execute_response::Body::Summary(summary)) };
                     (CompletionStatus::Complete, None, Some(Ok(message)))
@@ -156,16 +158,17 @@ impl Node for NodeService {
         };
         let caller = self.verified(&request, &request.query_id, subject()).await?;
         let template = audit_trail::record(RecordKind::Consultation, subject(), Some(&caller));
-        audit_trail::append(&audit, template.clone()).await?;
         let hits = match self.engine.check(&request.identifiers, &caller) {
             Ok(hits) => hits,
             Err(error) => {
                 warn!(query_id = %request.query_id, kind = error_kind(&error), "check refused");
-                return Err(audit_trail::refusal(&audit, template, error).await.into());
+                let consulted = vec![template.clone()];
+                return Err(audit_trail::refusal_after(&audit, consulted, template, error).await.into());
             }
         };
         let counted = hits.iter().map(|hit| hit.count).sum();
-        audit_trail::append(&audit, audit_trail::hits_disclosed(template, self.engine.region(), counted)).await?;
+        let disclosure = audit_trail::hits_disclosed(template.clone(), self.engine.region(), counted);
+        audit_trail::append_all(&audit, vec![template, disclosure]).await?;
         info!(query_id = %request.query_id, identifiers = hits.len(), "check answered");
         Ok(Response::new(NodeCheckResponse { hits }))
     }
@@ -182,16 +185,16 @@ impl Node for NodeService {
         };
         let caller = self.verified(&request, &request.query_id, subject()).await?;
         let template = audit_trail::record(RecordKind::Consultation, subject(), Some(&caller));
-        audit_trail::append(&audit, template.clone()).await?;
         let outcome = match self.engine.search(&request, &caller) {
             Ok(outcome) => outcome,
             Err(error) => {
                 warn!(query_id = %request.query_id, kind = error_kind(&error), "search refused");
-                return Err(audit_trail::refusal(&audit, template, error).await.into());
+                let consulted = vec![template.clone()];
+                return Err(audit_trail::refusal_after(&audit, consulted, template, error).await.into());
             }
         };
-        let disclosure = audit_trail::search_disclosed(template, self.engine.region(), &outcome);
-        audit_trail::append(&audit, disclosure).await?;
+        let disclosure = audit_trail::search_disclosed(template.clone(), self.engine.region(), &outcome);
+        audit_trail::append_all(&audit, vec![template, disclosure]).await?;
         info!(
             query_id = %request.query_id,
             matches = outcome.response.matches.len(),
