@@ -136,6 +136,8 @@ impl GrpcNodeClient {
             .http2_keep_alive_interval(KEEPALIVE_INTERVAL)
             .keep_alive_timeout(KEEPALIVE_TIMEOUT)
             .keep_alive_while_idle(true)
+            .initial_stream_window_size(toex_tls::channel::HTTP2_STREAM_WINDOW_BYTES)
+            .initial_connection_window_size(toex_tls::channel::HTTP2_CONNECTION_WINDOW_BYTES)
             .connect_lazy();
         Ok(Self::from_channel(region, channel))
     }

@@ -31,6 +31,14 @@ pub const HTTP2_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(30);
 /// Time to wait for a keepalive ping reply before the connection is considered dead.
 pub const HTTP2_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Bytes one answer stream may have in flight before the receiver grants more. HTTP/2's
+/// default of 64 KiB makes a bulk answer wait for a window update every 64 KiB, which on a
+/// busy receiver throttles a streamed table far below what the link carries.
+pub const HTTP2_STREAM_WINDOW_BYTES: u32 = 1024 * 1024;
+/// Bytes all streams of one connection may have in flight: a few answers at the stream
+/// window, and a bound on what a reader that stalls lets a peer buffer in it.
+pub const HTTP2_CONNECTION_WINDOW_BYTES: u32 = 4 * 1024 * 1024;
+
 /// Port used when an `https://` endpoint names none.
 pub const DEFAULT_HTTPS_PORT: u16 = 443;
 
@@ -169,7 +177,9 @@ pub fn channel_with_config(endpoint_uri: &str, config: Arc<ClientConfig>) -> Res
         .map_err(|error| invalid(&error.to_string()))?
         .http2_keep_alive_interval(HTTP2_KEEPALIVE_INTERVAL)
         .keep_alive_timeout(HTTP2_KEEPALIVE_TIMEOUT)
-        .keep_alive_while_idle(true);
+        .keep_alive_while_idle(true)
+        .initial_stream_window_size(HTTP2_STREAM_WINDOW_BYTES)
+        .initial_connection_window_size(HTTP2_CONNECTION_WINDOW_BYTES);
     let connector =
         TlsChannelConnector { tls: TlsConnector::from(config), target: Target { host: bare_host, port, server_name } };
     Ok(endpoint.connect_with_connector_lazy(connector))
