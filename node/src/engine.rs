@@ -9,7 +9,7 @@ use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::GreedyMemoryPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionStateBuilder;
-use datafusion::physical_plan::SendableRecordBatchStream;
+use datafusion::physical_plan::{SendableRecordBatchStream, execute_stream};
 use datafusion::prelude::SessionContext;
 use toex_common::identifiers::identifier_column;
 use toex_common::pump::Caps;
@@ -23,6 +23,7 @@ use crate::datasets::{self, LoadedTable, RegionData};
 use crate::error::NodeError;
 use crate::guard::{Delegated, NodeGuard};
 use crate::search::{self, SearchOutcome, SearchRules};
+use crate::stage_timer::StageTimer;
 
 /// What the node offers, as reported to the hub.
 #[derive(Debug, Clone)]
@@ -127,11 +128,14 @@ impl NodeEngine {
     /// the resolved plan reads is decided by the node's own policy (narrowed by the hub's grant)
     /// and read through its row and column rules, so nothing above a scan sees a hidden row.
     pub async fn execute(&self, sql: &str, caller: &Delegated) -> Result<SendableRecordBatchStream, NodeError> {
+        let mut stages = StageTimer::start();
         check_read_only_select(sql)?;
         let data = self.snapshot();
         let context = self.query_context(&data)?;
+        stages.mark("session");
         let frame = context.sql_with_options(sql, read_only_options()).await.map_err(NodeError::Plan)?;
         let plan = frame.into_unoptimized_plan();
+        stages.mark("parse");
         let shape = plan_shape(&plan);
         let kind = if shape.aggregate_only { RequestKind::Aggregate } else { RequestKind::Sql };
         let mut rules = BTreeMap::new();
@@ -148,8 +152,14 @@ impl NodeEngine {
             rules.insert(table.clone(), self.guard.rules(caller, table, decided.access));
         }
         let restricted = restrict_scans(plan, &rules)?;
+        stages.mark("policy");
         let frame = context.execute_logical_plan(restricted).await.map_err(NodeError::Plan)?;
-        frame.execute_stream().await.map_err(NodeError::Execution)
+        let physical = frame.create_physical_plan().await.map_err(NodeError::Plan)?;
+        stages.mark("physical");
+        let stream = execute_stream(physical, context.task_ctx()).map_err(NodeError::Execution)?;
+        stages.mark("execute");
+        stages.report();
+        Ok(stream)
     }
 
     /// A session over the region's tables with a memory pool of its own, so one greedy query

@@ -15,6 +15,7 @@ pub mod guard;
 pub mod search;
 pub mod server;
 pub mod service;
+pub mod stage_timer;
 
 pub use config::NodeConfig;
 pub use engine::NodeEngine;

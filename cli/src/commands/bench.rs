@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use toex_tests::bench::{self, BenchOptions};
+use toex_tests::bench::{self, BenchOptions, Target, Workload};
 
 use crate::exit;
 
@@ -25,6 +25,13 @@ pub struct BenchArgs {
     /// Where the JSON figures are written.
     #[arg(long, default_value = "toex-bench.json")]
     pub json: PathBuf,
+    /// Only these workloads, comma separated (`w1` ... `w6`), for example to profile one.
+    /// Narrowing workloads or targets skips the audit on/off comparison.
+    #[arg(long, value_delimiter = ',')]
+    pub workloads: Option<Vec<String>>,
+    /// Only these targets, comma separated (`hub`, `direct`, `one-node`, `central`).
+    #[arg(long, value_delimiter = ',')]
+    pub targets: Option<Vec<String>>,
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<u8> {
@@ -37,6 +44,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<u8> {
         anyhow::ensure!(iterations > 0, "--iterations must be at least 1");
         options.iterations = iterations;
     }
+    if let Some(codes) = &args.workloads {
+        options.workloads = parse_codes(codes, "--workloads", Workload::from_code, "w1 ... w6")?;
+        options.audit_comparison = false;
+    }
+    if let Some(codes) = &args.targets {
+        options.targets = parse_codes(codes, "--targets", Target::from_code, "hub, direct, one-node, central")?;
+        options.audit_comparison = false;
+    }
     if cfg!(debug_assertions) {
         eprintln!("warning: this is a debug build; figures mean little (use cargo run --release -p toex -- bench)");
     }
@@ -45,4 +60,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<u8> {
     std::fs::write(&args.json, serde_json::to_string_pretty(&report)? + "\n")?;
     eprintln!("figures written to {}", args.json.display());
     Ok(exit::COMPLETE)
+}
+
+/// Every code in `codes` as what `parse` makes of it; an unknown one names the flag and the
+/// codes it takes.
+fn parse_codes<T>(codes: &[String], flag: &str, parse: fn(&str) -> Option<T>, known: &str) -> anyhow::Result<Vec<T>> {
+    anyhow::ensure!(!codes.is_empty(), "{flag}: give at least one of {known}");
+    codes
+        .iter()
+        .map(|code| parse(code).ok_or_else(|| anyhow::anyhow!("{flag}: unknown `{code}` (known: {known})")))
+        .collect()
 }

@@ -20,7 +20,8 @@ use crate::Federation;
 use crate::baseline::centralised_context;
 use crate::federation::generate_regions;
 use stats::{Percentiles, peak_rss_mib, rss_mib};
-use workloads::{Inputs, Runner, Target, Workload};
+use workloads::{Inputs, Runner};
+pub use workloads::{Target, Workload};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -37,6 +38,12 @@ pub struct BenchOptions {
     pub data_dir: PathBuf,
     /// The generator's seed.
     pub seed: u64,
+    /// The workloads measured (all, unless narrowed to profile one).
+    pub workloads: Vec<Workload>,
+    /// The targets each workload runs against.
+    pub targets: Vec<Target>,
+    /// Whether to run the audit on/off comparison (a second federation per scale).
+    pub audit_comparison: bool,
 }
 
 impl BenchOptions {
@@ -49,6 +56,9 @@ impl BenchOptions {
             stream_iterations: 3,
             data_dir,
             seed: 42,
+            workloads: Workload::ALL.to_vec(),
+            targets: Target::ALL.to_vec(),
+            audit_comparison: true,
         }
     }
 
@@ -61,6 +71,9 @@ impl BenchOptions {
             stream_iterations: 3,
             data_dir,
             seed: 42,
+            workloads: Workload::ALL.to_vec(),
+            targets: Target::ALL.to_vec(),
+            audit_comparison: true,
         }
     }
 }
@@ -150,8 +163,8 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<Report> {
         let inputs = Inputs::sample(&baseline).await?;
         largest_table.clone_from(&inputs.largest_table);
         let runner = Arc::new(Runner::connect(Arc::clone(&federation), baseline, inputs).await?);
-        for workload in Workload::ALL {
-            for target in Target::ALL {
+        for &workload in &options.workloads {
+            for &target in &options.targets {
                 let measured = measure(&runner, options, *scale, workload, target, &mut rss_rises).await?;
                 eprintln!(
                     "  scale {scale:>6} {:<20} {:<8} p50 {:>9.2} ms  p95 {:>9.2} ms  c1 {:>8.1}/s  c16 {:>8.1}/s",
@@ -165,12 +178,17 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<Report> {
                 measurements.push(measured);
             }
         }
-        let cost = audit_cost(&runner, &root, &regions, limits, options, *scale).await?;
-        eprintln!(
-            "  scale {scale:>6} W1 c16 with audit on {:.1}/s, storage off {:.1}/s; W4 one node p50 {:.2} / {:.2} ms",
-            cost.audit_on_c16, cost.audit_off_c16, cost.w4_one_node_audit_on_p50_ms, cost.w4_one_node_audit_off_p50_ms
-        );
-        audit_costs.push(cost);
+        if options.audit_comparison {
+            let cost = audit_cost(&runner, &root, &regions, limits, options, *scale).await?;
+            eprintln!(
+                "  scale {scale:>6} W1 c16 with audit on {:.1}/s, storage off {:.1}/s; W4 one node p50 {:.2} / {:.2} ms",
+                cost.audit_on_c16,
+                cost.audit_off_c16,
+                cost.w4_one_node_audit_on_p50_ms,
+                cost.w4_one_node_audit_off_p50_ms
+            );
+            audit_costs.push(cost);
+        }
         drop(runner);
         if let Ok(federation) = Arc::try_unwrap(federation) {
             federation.shutdown().await;

@@ -51,6 +51,12 @@ impl Workload {
         Self::W6TopK,
     ];
 
+    /// The workload called `code` (`w1` ... `w6`), as `toex bench --workloads` names them.
+    pub fn from_code(code: &str) -> Option<Self> {
+        let index = code.trim().to_ascii_lowercase().strip_prefix('w')?.parse::<usize>().ok()?;
+        Self::ALL.get(index.checked_sub(1)?).copied()
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::W1IdentifierLookup => "W1 phone lookup",
@@ -79,6 +85,11 @@ pub enum Target {
 
 impl Target {
     pub const ALL: [Target; 4] = [Self::Hub, Self::Direct, Self::OneNode, Self::Centralised];
+
+    /// The target called `code` (`hub`, `direct`, `one-node`, `central`).
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|target| target.label().replace(' ', "-") == code.trim().to_ascii_lowercase())
+    }
 
     pub fn label(self) -> &'static str {
         match self {
@@ -367,4 +378,22 @@ impl Runner {
 
 fn query_id() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workloads_and_targets_are_named_as_the_bench_flags_take_them() {
+        assert_eq!(Workload::from_code("w4"), Some(Workload::W4Aggregate));
+        assert_eq!(Workload::from_code(" W1 "), Some(Workload::W1IdentifierLookup));
+        assert_eq!(Workload::from_code("w0"), None);
+        assert_eq!(Workload::from_code("w7"), None);
+        assert_eq!(Workload::from_code("aggregate"), None);
+        assert_eq!(Target::from_code("one-node"), Some(Target::OneNode));
+        assert_eq!(Target::from_code("Central"), Some(Target::Centralised));
+        assert_eq!(Target::from_code("one node"), None);
+        assert_eq!(Target::from_code("nodes"), None);
+    }
 }
