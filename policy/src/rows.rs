@@ -47,7 +47,7 @@ pub fn aggregate_only_masks(table: &str) -> &'static [&'static str] {
 }
 
 /// How handling code C rows are treated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HandlingCRule {
     /// C rows are released in full only when the principal's home region owns the row; elsewhere
     /// they count as hits (with the contact point and conditions) and release no content.
@@ -83,7 +83,7 @@ pub struct RowMarkings<'a> {
 }
 
 /// Row and column rules for one principal, region and table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RowRules {
     /// Access decided for the request (hub and node combined).
     pub access: Access,

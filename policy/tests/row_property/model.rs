@@ -116,9 +116,16 @@ pub fn principal_strategy() -> impl Strategy<Value = Principal> {
         })
 }
 
-/// Handling conditions: missing, blank, whitespace only, and real text.
-pub const CONDITIONS: [Option<&str>; 4] =
-    [None, Some(""), Some(" \t"), Some("contact the NWROCU intelligence desk before action")];
+/// Handling conditions: missing, blank, whitespace only (ASCII and other Unicode white space),
+/// and real text (also wrapped in white space).
+pub const CONDITIONS: [Option<&str>; 6] = [
+    None,
+    Some(""),
+    Some(" \t"),
+    Some("\u{3000}\u{a0}\u{2028}\u{85}\u{b}"),
+    Some("contact the NWROCU intelligence desk before action"),
+    Some("\u{2003} refer to the owning unit\u{3000}"),
+];
 
 /// Records owned mostly by `node_region` (what a node holds), sometimes by another region.
 pub fn record_strategy(node_region: &'static str) -> impl Strategy<Value = TestRecord> {
