@@ -10,12 +10,14 @@ use arrow::datatypes::{Schema, SchemaRef};
 use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::execution::session_state::SessionState;
 use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionContext};
 use toex_common::cdm::{self, MARKING_COLUMNS};
 
 use crate::config::{DatasetConfig, DatasetFormat, NodeConfig};
 use crate::entity_index::EntityIndex;
 use crate::error::NodeError;
+use crate::plan_cache::PlanCache;
 
 /// One table the node offers.
 #[derive(Debug, Clone)]
@@ -31,9 +33,13 @@ pub struct LoadedTable {
 /// A region's data, ready to query.
 pub struct RegionData {
     pub context: SessionContext,
+    /// The session's state, taken once: what queries are resolved and planned against.
+    pub planning: Arc<SessionState>,
     pub tables: Vec<LoadedTable>,
     /// The entity indexes entity search reads, built from the same files.
     pub index: EntityIndex,
+    /// Plans already resolved and optimised against these tables.
+    pub plans: PlanCache,
 }
 
 impl RegionData {
@@ -72,7 +78,8 @@ pub async fn load(config: &NodeConfig) -> Result<RegionData, NodeError> {
         });
     }
     let index = EntityIndex::build(&context).await?;
-    Ok(RegionData { context, tables, index })
+    let planning = Arc::new(context.state());
+    Ok(RegionData { context, planning, tables, index, plans: PlanCache::default() })
 }
 
 /// Registers a CDM table over a directory of Parquet files, or as an empty table when the

@@ -5,23 +5,23 @@ use std::time::SystemTime;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use datafusion::execution::TaskContext;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::GreedyMemoryPool;
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::physical_plan::{SendableRecordBatchStream, execute_stream};
-use datafusion::prelude::SessionContext;
 use toex_common::identifiers::identifier_column;
 use toex_common::pump::Caps;
 use toex_common::search::SEARCH_TABLES;
 use toex_common::sql_guard::{check_read_only_select, read_only_options};
-use toex_policy::{RequestKind, Visibility, plan_shape, restrict_scans};
+use toex_policy::{PlanShape, RequestKind, Visibility, plan_shape, restrict_scans};
 use toex_proto::v1::{Identifier, IdentifierKind, NodeHit, NodeSearchRequest};
 
 use crate::config::NodeConfig;
 use crate::datasets::{self, LoadedTable, RegionData};
 use crate::error::NodeError;
 use crate::guard::{Delegated, NodeGuard};
+use crate::plan_cache::{Resolved, TableRules, only_immutable_functions};
 use crate::search::{self, SearchOutcome, SearchRules};
 use crate::stage_timer::StageTimer;
 
@@ -127,16 +127,59 @@ impl NodeEngine {
     /// Checks and plans one read-only SELECT for `caller` and starts executing it. Every table
     /// the resolved plan reads is decided by the node's own policy (narrowed by the hub's grant)
     /// and read through its row and column rules, so nothing above a scan sees a hidden row.
+    /// Resolved and optimised plans are reused from the snapshot's [`crate::plan_cache::PlanCache`]; the decisions
+    /// and rules are made for every query, and the rules are part of the optimised plan's key.
     pub async fn execute(&self, sql: &str, caller: &Delegated) -> Result<SendableRecordBatchStream, NodeError> {
         let mut stages = StageTimer::start();
         check_read_only_select(sql)?;
         let data = self.snapshot();
-        let context = self.query_context(&data)?;
-        stages.mark("session");
-        let frame = context.sql_with_options(sql, read_only_options()).await.map_err(NodeError::Plan)?;
-        let plan = frame.into_unoptimized_plan();
+        let resolved = match data.plans.resolved(sql) {
+            Some(resolved) => resolved,
+            None => {
+                let plan = data.planning.create_logical_plan(sql).await.map_err(NodeError::Plan)?;
+                read_only_options().verify_plan(&plan).map_err(NodeError::Plan)?;
+                let resolved = Resolved {
+                    shape: plan_shape(&plan),
+                    optimised_plan_reusable: only_immutable_functions(&plan),
+                    plan,
+                };
+                data.plans.keep_resolved(sql, resolved.clone());
+                resolved
+            }
+        };
         stages.mark("parse");
-        let shape = plan_shape(&plan);
+        let rules = self.table_rules(caller, &resolved.shape)?;
+        stages.mark("policy");
+        // A plan calling `now()` is optimised afresh against a state stamped with this query's
+        // start time; every other plan against the snapshot's state, and only once per rules.
+        let state =
+            if resolved.optimised_plan_reusable { Arc::clone(&data.planning) } else { Arc::new(data.context.state()) };
+        let kept = resolved.optimised_plan_reusable.then(|| data.plans.optimised(sql, &rules)).flatten();
+        let optimised = match kept {
+            Some(plan) => plan,
+            None => {
+                let restricted = restrict_scans(resolved.plan, &rules)?;
+                let plan = state.optimize(&restricted).map_err(NodeError::Plan)?;
+                if resolved.optimised_plan_reusable {
+                    data.plans.keep_optimised(sql, rules, plan.clone());
+                }
+                plan
+            }
+        };
+        stages.mark("optimise");
+        let physical =
+            state.query_planner().create_physical_plan(&optimised, state.as_ref()).await.map_err(NodeError::Plan)?;
+        stages.mark("physical");
+        let task = TaskContext::from(state.as_ref()).with_runtime(self.query_runtime(&data)?);
+        let stream = execute_stream(physical, Arc::new(task)).map_err(NodeError::Execution)?;
+        stages.mark("execute");
+        stages.report();
+        Ok(stream)
+    }
+
+    /// The node's decision for every table `shape` reads, as row and column rules; refuses the
+    /// whole query when any table releases no rows to `caller` for this kind of request.
+    fn table_rules(&self, caller: &Delegated, shape: &PlanShape) -> Result<TableRules, NodeError> {
         let kind = if shape.aggregate_only { RequestKind::Aggregate } else { RequestKind::Sql };
         let mut rules = BTreeMap::new();
         for table in &shape.tables {
@@ -151,21 +194,13 @@ impl NodeEngine {
             }
             rules.insert(table.clone(), self.guard.rules(caller, table, decided.access));
         }
-        let restricted = restrict_scans(plan, &rules)?;
-        stages.mark("policy");
-        let frame = context.execute_logical_plan(restricted).await.map_err(NodeError::Plan)?;
-        let physical = frame.create_physical_plan().await.map_err(NodeError::Plan)?;
-        stages.mark("physical");
-        let stream = execute_stream(physical, context.task_ctx()).map_err(NodeError::Execution)?;
-        stages.mark("execute");
-        stages.report();
-        Ok(stream)
+        Ok(rules)
     }
 
-    /// A session over the region's tables with a memory pool of its own, so one greedy query
-    /// fails with `RESOURCE_EXHAUSTED` instead of taking the node's memory from every other.
-    /// Spilling to disk is off: records must not land in temporary files.
-    fn query_context(&self, data: &RegionData) -> Result<SessionContext, NodeError> {
+    /// A runtime for one query with a memory pool of its own, so one greedy query fails with
+    /// `RESOURCE_EXHAUSTED` instead of taking the node's memory from every other. Spilling to
+    /// disk is off: records must not land in temporary files.
+    fn query_runtime(&self, data: &RegionData) -> Result<Arc<RuntimeEnv>, NodeError> {
         let bytes = self.config.limits.memory_per_query_mib.saturating_mul(1024 * 1024);
         let shared = data.context.runtime_env();
         let mut runtime = RuntimeEnvBuilder::new()
@@ -177,9 +212,12 @@ impl NodeEngine {
         // sees the files of the last (re)load, never files that appeared since.
         runtime.cache_manager = Arc::clone(&shared.cache_manager);
         runtime.object_store_registry = Arc::clone(&shared.object_store_registry);
-        let runtime = Arc::new(runtime);
-        let state = SessionStateBuilder::new_from_existing(data.context.state()).with_runtime_env(runtime).build();
-        Ok(SessionContext::new_with_state(state))
+        Ok(Arc::new(runtime))
+    }
+
+    /// How many resolved and optimised plans the current snapshot keeps.
+    pub fn cached_plans(&self) -> (usize, usize) {
+        self.snapshot().plans.len()
     }
 
     /// Hit/no-hit for each identifier: how many rows `caller` may count and their handling

@@ -15,7 +15,9 @@ use toex_common::signed_request::SignedRequest;
 use toex_node::{NodeConfig, NodeEngine};
 use toex_proto::v1::hub_client::HubClient;
 use toex_proto::v1::node_client::NodeClient;
-use toex_proto::v1::{AnswerSummary, ExecuteRequest, Purpose, RegionStatus, SqlRequest, sql_response};
+use toex_proto::v1::{
+    AnswerSummary, ExecuteRequest, Purpose, RegionStatus, SqlRequest, execute_response, sql_response,
+};
 use toex_security::delegation::DelegationClaims;
 use toex_security::{BearerInterceptor, Clock, SystemClock};
 use toex_tls::{HubTls, hub_public_channel, node_channel};
@@ -365,6 +367,19 @@ impl Federation {
     /// Sends SQL straight to one node with a valid delegation for the national analyst
     /// (granting records of every table), returning the number of messages received.
     pub async fn node_sql(&self, region: &str, sql: &str) -> Result<u64, tonic::Status> {
+        let grants: Vec<(&str, &str)> =
+            toex_common::cdm::tables().iter().map(|table| (table.name, "RECORDS")).collect();
+        Ok(self.node_answer(region, sql, &grants).await?.1)
+    }
+
+    /// Sends SQL straight to one node for the national analyst with the hub granting `grants`
+    /// (table, access); returns the rows the node sent and the number of messages.
+    pub async fn node_answer(
+        &self,
+        region: &str,
+        sql: &str,
+        grants: &[(&str, &str)],
+    ) -> Result<(Vec<RecordBatch>, u64), tonic::Status> {
         let internal = |error: anyhow::Error| tonic::Status::internal(error.to_string());
         let mut client = self.node_client(region).map_err(internal)?;
         let unsigned = ExecuteRequest {
@@ -374,17 +389,22 @@ impl Federation {
             max_rows: 0,
             delegation_token: String::new(),
         };
-        let grants: Vec<(&str, &str)> =
-            toex_common::cdm::tables().iter().map(|table| (table.name, "RECORDS")).collect();
         let query_id = unsigned.query_id.clone();
-        let request = self.delegate(unsigned, region, &query_id, &grants).map_err(internal)?;
+        let request = self.delegate(unsigned, region, &query_id, grants).map_err(internal)?;
         let mut stream = client.execute(request).await?.into_inner();
-        let mut messages = 0;
+        let (mut decoder, mut batches, mut messages) = (IpcDecoder::new(), Vec::new(), 0);
         while let Some(message) = stream.next().await {
-            message?;
+            if let Some(execute_response::Body::ArrowIpc(chunk)) = message?.body {
+                batches.extend(decoder.push(chunk).map_err(|error| tonic::Status::internal(error.to_string()))?);
+            }
             messages += 1;
         }
-        Ok(messages)
+        Ok((batches, messages))
+    }
+
+    /// How many resolved and optimised plans the node of `region` keeps (`None`: no such node).
+    pub fn node_cached_plans(&self, region: &str) -> Option<(usize, usize)> {
+        self.nodes.get(region).and_then(|server| server.engine.as_ref()).map(|engine| engine.cached_plans())
     }
 
     /// Stops every server.
