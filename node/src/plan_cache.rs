@@ -19,9 +19,13 @@ use lru::LruCache;
 use toex_policy::{PlanShape, RowRules};
 
 /// Query texts whose resolved plans are kept.
-const RESOLVED_PLANS: NonZeroUsize = NonZeroUsize::new(256).unwrap();
+const RESOLVED_PLANS: NonZeroUsize = NonZeroUsize::new(128).unwrap();
 /// Optimised plans kept, one per query text and set of rules (callers differ in their rules).
-const OPTIMISED_PLANS: NonZeroUsize = NonZeroUsize::new(1024).unwrap();
+const OPTIMISED_PLANS: NonZeroUsize = NonZeroUsize::new(512).unwrap();
+/// The longest query text whose plans are kept. A plan grows with its text (a 5,000-item `IN`
+/// list is a plan of megabytes), so longer texts are planned afresh each time; with the counts
+/// above this bounds the cache to tens of MiB whatever callers send.
+pub const MAX_KEPT_SQL_BYTES: usize = 16 * 1024;
 
 /// A query text planned against the snapshot's catalogue, before any policy is applied.
 #[derive(Clone)]
@@ -64,8 +68,11 @@ impl PlanCache {
         self.resolved.lock().unwrap_or_else(PoisonError::into_inner).get(sql).cloned()
     }
 
-    /// Keeps the resolved plan of `sql`.
+    /// Keeps the resolved plan of `sql`, unless the text is too long to keep.
     pub fn keep_resolved(&self, sql: &str, resolved: Resolved) {
+        if sql.len() > MAX_KEPT_SQL_BYTES {
+            return;
+        }
         self.resolved.lock().unwrap_or_else(PoisonError::into_inner).put(sql.to_owned(), resolved);
     }
 
@@ -75,8 +82,11 @@ impl PlanCache {
         self.optimised.lock().unwrap_or_else(PoisonError::into_inner).get(&key).cloned()
     }
 
-    /// Keeps the optimised plan of `sql` under `rules`.
+    /// Keeps the optimised plan of `sql` under `rules`, unless the text is too long to keep.
     pub fn keep_optimised(&self, sql: &str, rules: TableRules, plan: LogicalPlan) {
+        if sql.len() > MAX_KEPT_SQL_BYTES {
+            return;
+        }
         let key = OptimisedKey { sql: sql.to_owned(), rules };
         self.optimised.lock().unwrap_or_else(PoisonError::into_inner).put(key, plan);
     }

@@ -53,6 +53,13 @@ async fn a_kept_plan_answers_as_a_fresh_one_and_never_crosses_rules() -> anyhow:
     }
     assert_eq!(federation.node_cached_plans(REGION), Some((2, 2)), "no optimised plan kept with now() in it");
 
+    // A text too long to keep is answered but planned afresh each time.
+    let padding = " ".repeat(toex_node::plan_cache::MAX_KEPT_SQL_BYTES);
+    let long = format!("SELECT count(*) AS reports, count(summary) AS with_summary{padding} FROM intel_reports");
+    let (answer, _) = federation.node_answer(REGION, &long, &records).await?;
+    assert_eq!(counts(&answer), (reports, with_summary));
+    assert_eq!(federation.node_cached_plans(REGION), Some((2, 2)), "nothing kept for a long text");
+
     // A reload replaces the snapshot and its plans.
     federation.reload_node(REGION).await?;
     assert_eq!(federation.node_cached_plans(REGION), Some((0, 0)));
