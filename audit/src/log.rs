@@ -147,13 +147,8 @@ impl AuditLog {
     /// Waits while the queue is full (backpressure). Fails with `Unavailable` when the trail
     /// cannot be written: the caller must then release nothing.
     pub async fn append(&self, record: AuditRecord) -> Result<Receipt, AuditError> {
-        if !self.is_healthy() {
-            return Err(self.unavailable_error());
-        }
-        let (reply, answer) = oneshot::channel();
-        let command = Command::Append { record: Box::new(record), reply };
-        self.sender.send(command).await.map_err(|_| AuditError::Closed)?;
-        answer.await.map_err(|_| AuditError::Closed)?
+        let mut receipts = self.append_all(vec![record]).await?;
+        receipts.pop().ok_or(AuditError::Closed)
     }
 
     /// Appends `records` consecutively, in order, with one write and one fsync, and returns once
@@ -161,9 +156,7 @@ impl AuditLog {
     /// disclosure), so the caller waits for one commit instead of one per record. A batch larger
     /// than the writer's bound is still committed whole. Fails as [`Self::append`] does.
     pub async fn append_all(&self, records: Vec<AuditRecord>) -> Result<Vec<Receipt>, AuditError> {
-        if !self.is_healthy() {
-            return Err(self.unavailable_error());
-        }
+        self.ensure_writable()?;
         let mut answers = Vec::with_capacity(records.len());
         let mut pending = Vec::with_capacity(records.len());
         for record in records {
@@ -171,12 +164,18 @@ impl AuditLog {
             pending.push((Box::new(record), reply));
             answers.push(answer);
         }
-        self.sender.send(Command::AppendMany { records: pending }).await.map_err(|_| AuditError::Closed)?;
+        self.sender.send(Command::Append { records: pending }).await.map_err(|_| AuditError::Closed)?;
         let mut receipts = Vec::with_capacity(answers.len());
         for answer in answers {
             receipts.push(answer.await.map_err(|_| AuditError::Closed)??);
         }
         Ok(receipts)
+    }
+
+    /// Fails with `Unavailable` when the trail is known not to be writable now, so a caller can
+    /// refuse before it does any work whose record could not be kept.
+    pub fn ensure_writable(&self) -> Result<(), AuditError> {
+        if self.is_healthy() { Ok(()) } else { Err(self.unavailable_error()) }
     }
 
     /// True while records can be written (report `SERVING` only then).
@@ -205,12 +204,13 @@ impl AuditLog {
         answer.await.map_err(|_| AuditError::Closed)?
     }
 
-    /// Records waiting for the writer now (never more than [`Self::queue_capacity`]).
+    /// Appends (of one or more records each) waiting for the writer now (never more than
+    /// [`Self::queue_capacity`]).
     pub fn queued(&self) -> usize {
         self.sender.max_capacity() - self.sender.capacity()
     }
 
-    /// The bound on waiting records.
+    /// The bound on waiting appends.
     pub fn queue_capacity(&self) -> usize {
         self.sender.max_capacity()
     }

@@ -22,10 +22,9 @@ use crate::storage::{Clock, SegmentSink, Storage};
 
 /// A request to the writer thread.
 pub(crate) enum Command {
-    /// Append one record; answered once it is durable (or refused).
-    Append { record: Box<AuditRecord>, reply: oneshot::Sender<Result<Receipt, AuditError>> },
-    /// Append records that belong together, consecutively and in one commit.
-    AppendMany { records: Vec<PendingAppend> },
+    /// Append records that belong together, consecutively and in one commit; each caller is
+    /// answered once its record is durable (or refused).
+    Append { records: Vec<PendingAppend> },
     /// Resume after the log was poisoned.
     Reopen { reply: oneshot::Sender<Result<(), AuditError>> },
     /// Write a final checkpoint and stop.
@@ -34,17 +33,6 @@ pub(crate) enum Command {
 
 /// One caller waiting for its record to become durable.
 pub(crate) type PendingAppend = (Box<AuditRecord>, oneshot::Sender<Result<Receipt, AuditError>>);
-
-impl Command {
-    /// Adds the records of an append command to `batch`, in order; other commands add none.
-    fn add_to(self, batch: &mut Vec<PendingAppend>) {
-        match self {
-            Command::Append { record, reply } => batch.push((record, reply)),
-            Command::AppendMany { records } => batch.extend(records),
-            Command::Reopen { .. } | Command::Close { .. } => {}
-        }
-    }
-}
 
 /// The segment currently written to.
 pub(crate) struct ActiveSegment {
@@ -107,14 +95,10 @@ impl Writer {
                 return;
             };
             match command {
-                Command::Append { .. } | Command::AppendMany { .. } => {
-                    let mut batch = Vec::new();
-                    command.add_to(&mut batch);
+                Command::Append { records: mut batch } => {
                     while batch.len() < self.config.max_batch_records {
                         match commands.try_recv() {
-                            Ok(command @ (Command::Append { .. } | Command::AppendMany { .. })) => {
-                                command.add_to(&mut batch);
-                            }
+                            Ok(Command::Append { records }) => batch.extend(records),
                             Ok(other) => {
                                 deferred = Some(other);
                                 break;

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use toex_audit::{
-    AuditLog, AuditRecord, CompletionStatus, Decision, Principal, Purpose, QueryDescription, RecordKind,
+    AuditError, AuditLog, AuditRecord, CompletionStatus, Decision, Principal, Purpose, QueryDescription, RecordKind,
     RegionOutcome as AuditOutcome, RegionStatus as AuditStatus,
 };
 use toex_common::identifiers::MAX_CHECK_IDENTIFIERS;
@@ -100,10 +100,7 @@ fn bounded_identifiers(identifiers: Vec<String>) -> Vec<String> {
 
 /// Appends `record`, durably; an audit failure is `UNAVAILABLE` for the caller.
 pub async fn append(log: &AuditLog, record: AuditRecord) -> Result<(), HubError> {
-    log.append(record).await.map(|_| ()).map_err(|error| {
-        tracing::error!(target: "toex::audit", %error, "audit record could not be written; failing closed");
-        HubError::AuditUnavailable(error.to_string())
-    })
+    log.append(record).await.map(|_| ()).map_err(fail_closed)
 }
 
 /// Runs `fan_out` while `consultation` is committed, and returns its result only once the
@@ -116,13 +113,15 @@ pub async fn while_consulting<T>(
     consultation: AuditRecord,
     fan_out: impl Future<Output = T>,
 ) -> Result<T, HubError> {
-    if !log.is_healthy() {
-        let reason = log.unavailable_reason().unwrap_or_else(|| "the audit trail is not writable".to_owned());
-        tracing::error!(target: "toex::audit", %reason, "audit trail unavailable; failing closed");
-        return Err(HubError::AuditUnavailable(reason));
-    }
+    log.ensure_writable().map_err(fail_closed)?;
     let (consulted, answers) = tokio::join!(append(log, consultation), fan_out);
     consulted.map(|()| answers)
+}
+
+/// The caller's error when the trail cannot keep a record: nothing may be released.
+fn fail_closed(error: AuditError) -> HubError {
+    tracing::error!(target: "toex::audit", %error, "audit record could not be written; failing closed");
+    HubError::AuditUnavailable(error.to_string())
 }
 
 /// Records a refused or failed request (the refusal itself is returned unless the audit fails).

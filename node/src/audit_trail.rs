@@ -63,10 +63,7 @@ pub fn record(kind: RecordKind, subject: Subject<'_>, caller: Option<&Delegated>
 
 /// Appends `record` durably; failure is `UNAVAILABLE` (fail closed).
 pub async fn append(log: &AuditLog, record: AuditRecord) -> Result<(), NodeError> {
-    log.append(record).await.map(|_| ()).map_err(|error| {
-        tracing::error!(target: "toex::audit", %error, "audit record could not be written; failing closed");
-        NodeError::AuditUnavailable(error.to_string())
-    })
+    append_all(log, vec![record]).await
 }
 
 /// Appends records that belong together (a lookup's consultation and its outcome) with one

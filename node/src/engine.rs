@@ -127,8 +127,9 @@ impl NodeEngine {
     /// Checks and plans one read-only SELECT for `caller` and starts executing it. Every table
     /// the resolved plan reads is decided by the node's own policy (narrowed by the hub's grant)
     /// and read through its row and column rules, so nothing above a scan sees a hidden row.
-    /// Resolved and optimised plans are reused from the snapshot's [`crate::plan_cache::PlanCache`]; the decisions
-    /// and rules are made for every query, and the rules are part of the optimised plan's key.
+    /// Resolved and optimised plans are reused from the snapshot's
+    /// [`crate::plan_cache::PlanCache`]; the decisions and rules are made for every query, and
+    /// the rules are part of the optimised plan's key.
     pub async fn execute(&self, sql: &str, caller: &Delegated) -> Result<SendableRecordBatchStream, NodeError> {
         let mut stages = StageTimer::start();
         check_read_only_select(sql)?;
@@ -217,7 +218,7 @@ impl NodeEngine {
 
     /// How many resolved and optimised plans the current snapshot keeps.
     pub fn cached_plans(&self) -> (usize, usize) {
-        self.snapshot().plans.len()
+        self.snapshot().plans.kept()
     }
 
     /// Hit/no-hit for each identifier: how many rows `caller` may count and their handling

@@ -92,7 +92,7 @@ impl PlanCache {
     }
 
     /// How many resolved and optimised plans are kept.
-    pub fn len(&self) -> (usize, usize) {
+    pub fn kept(&self) -> (usize, usize) {
         let resolved = self.resolved.lock().unwrap_or_else(PoisonError::into_inner).len();
         (resolved, self.optimised.lock().unwrap_or_else(PoisonError::into_inner).len())
     }
