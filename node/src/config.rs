@@ -104,6 +104,10 @@ pub struct NodeLimits {
     /// fails with `RESOURCE_EXHAUSTED` and the node keeps serving.
     #[serde(default = "NodeLimits::default_memory_per_query")]
     pub memory_per_query_mib: usize,
+    /// Partitions (parallel streams) one query is split into; 0, the default, is one per CPU
+    /// core. A node sharing a machine with others does better with its share of the cores.
+    #[serde(default)]
+    pub target_partitions: usize,
     /// How long in-flight calls get to finish on SIGTERM before the rest are cut off, in
     /// milliseconds.
     #[serde(default = "NodeLimits::default_drain_grace")]
@@ -144,6 +148,7 @@ impl Default for NodeLimits {
             max_bytes_per_query: Self::default_max_bytes(),
             batch_size: Self::default_batch_size(),
             memory_per_query_mib: Self::default_memory_per_query(),
+            target_partitions: 0,
             drain_grace_ms: Self::default_drain_grace(),
         }
     }
@@ -221,6 +226,9 @@ impl NodeConfig {
         if !(1..=1_000_000).contains(&self.limits.batch_size) {
             return Err(invalid("limits.batch_size", "must be between 1 and 1000000"));
         }
+        if self.limits.target_partitions > 1024 {
+            return Err(invalid("limits.target_partitions", "must be at most 1024 (0: one per CPU core)"));
+        }
         let mut names = std::collections::HashSet::new();
         for (index, dataset) in self.datasets.iter().enumerate() {
             let key = format!("datasets[{index}]");
@@ -286,6 +294,7 @@ mod tests {
     fn minimal_config_loads_with_defaults() {
         let config = parse(BASE).unwrap();
         assert_eq!(config.limits.batch_size, 8192);
+        assert_eq!(config.limits.target_partitions, 0, "0: one partition per CPU core");
         assert!(config.datasets.is_empty());
     }
 
@@ -306,6 +315,9 @@ mod tests {
              [datasets.default_markings]\nclassification = \"OFFICIAL\"\nhandling_code = \"P\"\n"
         );
         assert!(parse(&clash).unwrap_err().to_string().contains("common-data-model"));
+        let partitions = parse(&format!("{BASE}[limits]\ntarget_partitions = 5000\n")).unwrap_err().to_string();
+        assert!(partitions.starts_with("limits.target_partitions"), "{partitions}");
+        assert_eq!(parse(&format!("{BASE}[limits]\ntarget_partitions = 2\n")).unwrap().limits.target_partitions, 2);
     }
 
     #[test]

@@ -51,9 +51,14 @@ impl RegionData {
 
 /// Loads every common-data-model table and every configured extra dataset.
 pub async fn load(config: &NodeConfig) -> Result<RegionData, NodeError> {
-    let state = toex_common::session::locked_down_session(config.limits.batch_size)
-        .with_physical_optimizer_rule(Arc::new(crate::cancellation::YieldBetweenBatches))
-        .build();
+    let mut session = toex_common::session::locked_down_session(config.limits.batch_size)
+        .with_physical_optimizer_rule(Arc::new(crate::cancellation::YieldBetweenBatches));
+    if config.limits.target_partitions > 0
+        && let Some(session_config) = session.config()
+    {
+        session_config.options_mut().execution.target_partitions = config.limits.target_partitions;
+    }
+    let state = session.build();
     let context = SessionContext::new_with_state(state);
     let mut tables = Vec::new();
     for table in cdm::tables() {
@@ -102,7 +107,10 @@ async fn register_cdm_table(
     let found = options.infer_schema(&context.state(), &url).await?;
     check_schema(table.name, &table.schema, &found)?;
     let listing = ListingTableConfig::new(url).with_listing_options(options).with_schema(table.schema.clone());
-    context.register_table(table.name, Arc::new(ListingTable::try_new(listing)?))?;
+    // The session's file-statistics cache keeps each file's footer statistics between queries
+    // (keyed by path, size and modification time), so planning does not reread every footer.
+    let statistics = context.runtime_env().cache_manager.get_file_statistic_cache();
+    context.register_table(table.name, Arc::new(ListingTable::try_new(listing)?.with_cache(statistics)))?;
     Ok(newest_modification(directory))
 }
 
