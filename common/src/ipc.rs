@@ -46,6 +46,9 @@ impl IpcEncoder {
         let mut offset = 0;
         while offset < rows {
             let length = rows_per_chunk.min(rows - offset);
+            // Room for the whole chunk up front: growing from empty reallocates and copies it
+            // several times over.
+            self.writer.get_mut().reserve(length.saturating_mul(bytes_per_row).min(2 * TARGET_CHUNK_BYTES));
             self.writer.write(&batch.slice(offset, length))?;
             chunks.push(std::mem::take(self.writer.get_mut()));
             offset += length;

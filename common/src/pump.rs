@@ -93,10 +93,13 @@ pub async fn pump<M, E>(
             batch = batch.slice(0, room);
             outcome.truncated = true;
         }
-        if batch.num_rows() > 0 {
-            gate.admit(&batch).await?;
-        }
-        for chunk in encoder.encode(&batch)? {
+        // The batch is encoded while its disclosure record is made durable (the first future is
+        // polled first, handing the record to the audit writer); nothing is sent before both.
+        let admit = async { if batch.num_rows() > 0 { gate.admit(&batch).await } else { Ok(()) } };
+        let encode = async { encoder.encode(&batch) };
+        let (admitted, encoded) = futures::join!(admit, encode);
+        admitted?;
+        for chunk in encoded? {
             outcome.bytes += chunk.len() as u64;
             send(sender, wrap(Chunk::Batch(chunk))).await?;
         }

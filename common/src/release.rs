@@ -79,10 +79,11 @@ impl ReleaseGate for AuditedRelease {
 pub fn released_by_region(batch: &RecordBatch, default_region: &str) -> Vec<RegionOutcome> {
     let regions = string_column(batch, REGION);
     let ids = string_column(batch, RECORD_ID);
-    let mut by_region: BTreeMap<String, RegionOutcome> = BTreeMap::new();
+    // Keyed by the batch's own strings: one allocation per region, not per row.
+    let mut by_region: BTreeMap<&str, RegionOutcome> = BTreeMap::new();
     for row in 0..batch.num_rows() {
         let region = regions.as_ref().and_then(|column| value(column.as_ref(), row)).unwrap_or(default_region);
-        let outcome = by_region.entry(region.to_owned()).or_insert_with(|| RegionOutcome::new(region));
+        let outcome = by_region.entry(region).or_insert_with(|| RegionOutcome::new(region));
         outcome.rows_released += 1;
         if let Some(id) = ids.as_ref().and_then(|column| value(column.as_ref(), row)) {
             outcome.record_ids.push(id.to_owned());
