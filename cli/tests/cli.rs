@@ -114,8 +114,60 @@ fn every_subcommand_parses_its_arguments() {
         vec!["token", "--help"],
         vec!["sql", "--help"],
         vec!["demo", "--help"],
+        vec!["bench", "--help"],
     ] {
         let output = toex(&command);
         assert!(output.status.success(), "{command:?}: {}", text(&output.stderr));
     }
+}
+
+#[test]
+fn bench_measures_a_small_federation_and_refuses_a_region_count_it_cannot_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("bench-data");
+    let json = dir.path().join("figures.json");
+    let (data_arg, json_arg) = (data.to_str().unwrap(), json.to_str().unwrap());
+
+    let too_many = toex(&["bench", "--regions", "11", "--scales", "40", "--data", data_arg, "--json", json_arg]);
+    assert!(!too_many.status.success());
+    assert!(text(&too_many.stderr).contains("regions: between 1 and 10"), "{}", text(&too_many.stderr));
+    let none = toex(&["bench", "--regions", "0", "--data", data_arg, "--json", json_arg]);
+    assert!(text(&none.stderr).contains("--regions must be at least 1"), "{}", text(&none.stderr));
+    assert!(!data.exists() && !json.exists(), "a refused run generates and writes nothing");
+
+    let output = toex(&[
+        "bench",
+        "--regions",
+        "2",
+        "--scales",
+        "40",
+        "--iterations",
+        "2",
+        "--workloads",
+        "w1,w5",
+        "--targets",
+        "hub,direct",
+        "--node-partitions",
+        "1",
+        "--data",
+        data_arg,
+        "--json",
+        json_arg,
+    ]);
+    assert!(output.status.success(), "stderr:\n{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("regions: 2  partitions per node query: 1"), "{stdout}");
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["regions"], 2);
+    assert_eq!(report["node_partitions"], 1);
+    let measurements = report["measurements"].as_array().unwrap();
+    assert_eq!(measurements.len(), 4, "two workloads on two targets: {measurements:?}");
+    let stream = measurements
+        .iter()
+        .find(|measured| measured["workload"] == "W5BulkStream" && measured["target"] == "Hub")
+        .expect("W5 through the hub was measured");
+    // Every row came through (the bench fails on a truncated answer), so the hub received
+    // the whole table from the two nodes.
+    assert!(stream["bytes_from_nodes_per_call"].as_u64().unwrap() > 10_000, "{stream}");
+    assert!(data.join("scale-40").join("NERSOU").is_dir(), "the generated data is kept for the next run");
 }

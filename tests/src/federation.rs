@@ -128,16 +128,27 @@ impl Federation {
         Self::start_inner(data_root, regions, |_| {}, None, limits, None).await
     }
 
-    /// As [`Federation::start_with_limits`], with every audit trail (hub and nodes) over
+    /// As [`Federation::start_with_limits`], letting `adjust` change each node's configuration.
+    pub async fn start_with_limits_and(
+        data_root: &Path,
+        regions: &[&str],
+        limits: HubLimits,
+        adjust: impl Fn(&mut NodeConfig),
+    ) -> anyhow::Result<Self> {
+        Self::start_inner(data_root, regions, adjust, None, limits, None).await
+    }
+
+    /// As [`Federation::start_with_limits_and`], with every audit trail (hub and nodes) over
     /// `storage` instead of real files: for measuring what durable audit costs, never in tests
     /// of the trail itself.
     pub async fn start_with_audit_storage(
         data_root: &Path,
         regions: &[&str],
         limits: HubLimits,
+        adjust: impl Fn(&mut NodeConfig),
         storage: Arc<dyn Storage>,
     ) -> anyhow::Result<Self> {
-        Self::start_inner(data_root, regions, |_| {}, None, limits, Some(storage)).await
+        Self::start_inner(data_root, regions, adjust, None, limits, Some(storage)).await
     }
 
     /// The hub limits of a test federation: a quick connect timeout, rates no test reaches.

@@ -32,6 +32,14 @@ pub struct BenchArgs {
     /// Only these targets, comma separated (`hub`, `direct`, `one-node`, `central`).
     #[arg(long, value_delimiter = ',')]
     pub targets: Option<Vec<String>>,
+    /// How many regions take part, from the first (default all ten); fewer keep a large
+    /// scale within the machine's memory, as every node runs in this one process.
+    #[arg(long)]
+    pub regions: Option<usize>,
+    /// Partitions each node splits a query into (default: the machine's cores shared among
+    /// the nodes, at least one; 0: one per core for every node).
+    #[arg(long)]
+    pub node_partitions: Option<usize>,
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<u8> {
@@ -44,6 +52,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<u8> {
         anyhow::ensure!(iterations > 0, "--iterations must be at least 1");
         options.iterations = iterations;
     }
+    if let Some(regions) = args.regions {
+        anyhow::ensure!(regions > 0, "--regions must be at least 1");
+        options.regions = regions;
+    }
+    options.node_partitions = args.node_partitions.or(options.node_partitions);
     if let Some(codes) = &args.workloads {
         options.workloads = parse_codes(codes, "--workloads", Workload::from_code, "w1 ... w6")?;
         options.audit_comparison = false;

@@ -44,6 +44,11 @@ pub struct BenchOptions {
     pub targets: Vec<Target>,
     /// Whether to run the audit on/off comparison (a second federation per scale).
     pub audit_comparison: bool,
+    /// How many regions take part (the first of the ten, in the generator's order).
+    pub regions: usize,
+    /// Partitions per node query; `None` shares the machine's cores among the nodes, as the
+    /// nodes of one region each would have their own.
+    pub node_partitions: Option<usize>,
 }
 
 impl BenchOptions {
@@ -59,6 +64,8 @@ impl BenchOptions {
             workloads: Workload::ALL.to_vec(),
             targets: Target::ALL.to_vec(),
             audit_comparison: true,
+            regions: toex_datagen::all_region_codes().len(),
+            node_partitions: None,
         }
     }
 
@@ -74,6 +81,8 @@ impl BenchOptions {
             workloads: Workload::ALL.to_vec(),
             targets: Target::ALL.to_vec(),
             audit_comparison: true,
+            regions: toex_datagen::all_region_codes().len(),
+            node_partitions: None,
         }
     }
 }
@@ -101,6 +110,8 @@ pub struct Measurement {
 pub struct Report {
     pub machine: String,
     pub regions: usize,
+    /// Partitions each node splits a query into.
+    pub node_partitions: usize,
     pub scales: Vec<u64>,
     pub largest_table: String,
     pub measurements: Vec<Measurement>,
@@ -140,7 +151,16 @@ pub struct TargetCheck {
 
 /// Runs every scale and workload, printing progress to stderr.
 pub async fn run(options: &BenchOptions) -> anyhow::Result<Report> {
-    let regions = toex_datagen::all_region_codes();
+    let all = toex_datagen::all_region_codes();
+    anyhow::ensure!(
+        (1..=all.len()).contains(&options.regions),
+        "regions: between 1 and {} (asked for {})",
+        all.len(),
+        options.regions
+    );
+    let regions = all[..options.regions].to_vec();
+    let partitions = options.node_partitions.unwrap_or_else(|| shared_cores(regions.len()));
+    let tune = move |config: &mut toex_node::config::NodeConfig| config.limits.target_partitions = partitions;
     let mut measurements = Vec::new();
     let mut rss_rises = Vec::new();
     let mut largest_table = String::new();
@@ -158,7 +178,7 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<Report> {
             request_burst_per_principal: 1_000_000,
             ..HubLimits::default()
         };
-        let federation = Arc::new(Federation::start_with_limits(&root, &regions, limits.clone()).await?);
+        let federation = Arc::new(Federation::start_with_limits_and(&root, &regions, limits.clone(), tune).await?);
         let baseline = centralised_context(&root, &federation.regions).await?;
         let inputs = Inputs::sample(&baseline).await?;
         largest_table.clone_from(&inputs.largest_table);
@@ -179,7 +199,7 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<Report> {
             }
         }
         if options.audit_comparison {
-            let cost = audit_cost(&runner, &root, &regions, limits, options, *scale).await?;
+            let cost = audit_cost(&runner, &root, &regions, limits, tune, options, *scale).await?;
             eprintln!(
                 "  scale {scale:>6} W1 c16 with audit on {:.1}/s, storage off {:.1}/s; W4 one node p50 {:.2} / {:.2} ms",
                 cost.audit_on_c16,
@@ -197,6 +217,7 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<Report> {
     let mut report = Report {
         machine: machine(),
         regions: regions.len(),
+        node_partitions: partitions,
         scales: options.scales.clone(),
         largest_table,
         measurements,
@@ -281,6 +302,13 @@ async fn concurrent_throughput(
     Ok(calls as f64 / started.elapsed().as_secs_f64().max(f64::EPSILON))
 }
 
+/// Each node's share of this machine's cores, at least one: ten nodes on two cores each get one
+/// partition, as each would split its queries by its own cores on a machine of its own.
+fn shared_cores(nodes: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    (cores / nodes.max(1)).max(1)
+}
+
 /// W1 calls per second at concurrency 16 with audit on (`runner`) and off (a second federation
 /// over the same data whose trails keep nothing), as medians of alternating rounds.
 async fn audit_cost(
@@ -288,11 +316,12 @@ async fn audit_cost(
     root: &std::path::Path,
     regions: &[&str],
     limits: HubLimits,
+    tune: impl Fn(&mut toex_node::config::NodeConfig),
     options: &BenchOptions,
     scale: u64,
 ) -> anyhow::Result<AuditCost> {
     let storage: Arc<dyn Storage> = Arc::new(DiscardingStorage);
-    let unaudited = Arc::new(Federation::start_with_audit_storage(root, regions, limits, storage).await?);
+    let unaudited = Arc::new(Federation::start_with_audit_storage(root, regions, limits, tune, storage).await?);
     let baseline = centralised_context(root, &unaudited.regions).await?;
     let off_runner = Arc::new(Runner::connect(Arc::clone(&unaudited), baseline, runner.inputs.clone()).await?);
     let (mut on, mut off) = (Vec::new(), Vec::new());
@@ -479,8 +508,8 @@ pub fn check_targets(report: &Report) -> Vec<TargetCheck> {
 /// The report as a readable table.
 pub fn render(report: &Report) -> String {
     let mut out = format!(
-        "machine: {}\nregions: {}  scales (persons per region): {:?}  W5 table: {}\n\n",
-        report.machine, report.regions, report.scales, report.largest_table
+        "machine: {}\nregions: {}  partitions per node query: {}  scales (persons per region): {:?}  W5 table: {}\n\n",
+        report.machine, report.regions, report.node_partitions, report.scales, report.largest_table
     );
     out.push_str(&format!(
         "| {:>6} | {:<20} | {:<8} | {:>9} | {:>9} | {:>9} | {:>9} | {:>9} | {:>12} |\n",

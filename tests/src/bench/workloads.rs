@@ -15,7 +15,7 @@ use serde::Serialize;
 use toex_common::search::SEARCH_TABLES;
 use toex_proto::v1::{
     CheckRequest, ExecuteRequest, Identifier, IdentifierKind, NodeCheckRequest, NodeSearchRequest, PersonCriteria,
-    SearchCriteria, SearchKind, SearchRequest, SearchedValue, SqlRequest,
+    SearchCriteria, SearchKind, SearchRequest, SearchedValue, SqlRequest, execute_response, sql_response,
 };
 
 use toex_proto::v1::node_client::NodeClient;
@@ -289,12 +289,17 @@ impl Runner {
                     sql: sql.to_owned(),
                     purpose: Some(test_purpose()),
                     require_complete: true,
-                    max_rows: 0,
+                    // Every row, up to the hub's highest cap: a truncated stream is not the workload.
+                    max_rows: u64::MAX,
                 };
                 let mut stream = client.sql(request).await?.into_inner();
                 let mut bytes = 0;
                 while let Some(message) = stream.next().await {
-                    bytes += prost::Message::encoded_len(&message?) as u64;
+                    let message = message?;
+                    bytes += prost::Message::encoded_len(&message) as u64;
+                    if let Some(sql_response::Body::Summary(summary)) = &message.body {
+                        anyhow::ensure!(!summary.truncated, "the hub truncated the answer at {} rows", summary.rows);
+                    }
                 }
                 Ok(bytes)
             }
@@ -316,7 +321,15 @@ impl Runner {
                         let mut stream = node.clone().execute(request).await?.into_inner();
                         let mut bytes = 0;
                         while let Some(message) = stream.next().await {
-                            bytes += prost::Message::encoded_len(&message?) as u64;
+                            let message = message?;
+                            bytes += prost::Message::encoded_len(&message) as u64;
+                            if let Some(execute_response::Body::Summary(summary)) = &message.body {
+                                anyhow::ensure!(
+                                    !summary.truncated,
+                                    "{region} truncated the answer at {} rows",
+                                    summary.rows
+                                );
+                            }
                         }
                         anyhow::Ok(bytes)
                     }
