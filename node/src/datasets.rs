@@ -107,8 +107,8 @@ async fn register_cdm_table(
     let found = options.infer_schema(&context.state(), &url).await?;
     check_schema(table.name, &table.schema, &found)?;
     let listing = ListingTableConfig::new(url).with_listing_options(options).with_schema(table.schema.clone());
-    // The session's file-statistics cache keeps each file's footer statistics between queries
-    // (keyed by path, size and modification time), so planning does not reread every footer.
+    // The session's file-statistics cache keeps each file's statistics between queries (keyed
+    // by path, size and modification time), so planning does not rebuild them from the footers.
     let statistics = context.runtime_env().cache_manager.get_file_statistic_cache();
     context.register_table(table.name, Arc::new(ListingTable::try_new(listing)?.with_cache(statistics)))?;
     Ok(newest_modification(directory))

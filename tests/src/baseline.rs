@@ -27,7 +27,7 @@ pub async fn centralised_context(data_root: &Path, regions: &[String]) -> anyhow
         let config = ListingTableConfig::new_with_multi_paths(urls)
             .with_listing_options(options)
             .with_schema(table.schema.clone());
-        // Cached footer statistics, as the nodes have, so the baseline is not slowed by rereading them.
+        // File statistics kept between queries, as the nodes keep them.
         let statistics = context.runtime_env().cache_manager.get_file_statistic_cache();
         context.register_table(table.name, Arc::new(ListingTable::try_new(config)?.with_cache(statistics)))?;
     }

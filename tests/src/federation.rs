@@ -125,7 +125,7 @@ impl Federation {
 
     /// As [`Federation::start`], with the hub's limits (in-flight cap, rates, deadlines) given.
     pub async fn start_with_limits(data_root: &Path, regions: &[&str], limits: HubLimits) -> anyhow::Result<Self> {
-        Self::start_inner(data_root, regions, |_| {}, None, limits, None).await
+        Self::start_with_limits_and(data_root, regions, limits, |_| {}).await
     }
 
     /// As [`Federation::start_with_limits`], letting `adjust` change each node's configuration.

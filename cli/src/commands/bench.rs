@@ -56,7 +56,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<u8> {
         anyhow::ensure!(regions > 0, "--regions must be at least 1");
         options.regions = regions;
     }
-    options.node_partitions = args.node_partitions.or(options.node_partitions);
+    options.node_partitions = args.node_partitions;
     if let Some(codes) = &args.workloads {
         options.workloads = parse_codes(codes, "--workloads", Workload::from_code, "w1 ... w6")?;
         options.audit_comparison = false;

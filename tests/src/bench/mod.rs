@@ -1,5 +1,6 @@
-//! The federation benchmark behind `toex bench`: starts ten regions and the hub in this process
-//! with production settings (TLS, verified tokens, delegation, Cedar policy, audit), over
+//! The federation benchmark behind `toex bench`: starts the regions (all ten unless narrowed)
+//! and the hub in this process with production settings (TLS, verified tokens, delegation,
+//! Cedar policy, audit), over
 //! synthetic data at one or more scales, and runs workloads W1-W6 through the hub, straight to
 //! the nodes and on a centralised baseline in the same run, so that what it reports are ratios
 //! on one machine at one moment. Tests never assert these figures.

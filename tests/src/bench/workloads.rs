@@ -72,7 +72,7 @@ impl Workload {
 /// Where a workload runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Target {
-    /// Through the hub, all ten regions.
+    /// Through the hub, every region in the run.
     Hub,
     /// Straight to all ten nodes at once, timed to the slowest.
     Direct,
