@@ -131,8 +131,12 @@ pub struct Report {
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditCost {
     pub scale: u64,
+    /// Medians of the rounds below.
     pub audit_on_c16: f64,
     pub audit_off_c16: f64,
+    /// Every round, in the order run (on and off alternate, on first), to show the spread.
+    pub audit_on_rounds: Vec<f64>,
+    pub audit_off_rounds: Vec<f64>,
     /// W4 p50 straight to one node with audit on and with audit storage off (ms): how much of a
     /// node's fixed cost per SQL query is its audit appends.
     pub w4_one_node_audit_on_p50_ms: f64,
@@ -202,9 +206,11 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<Report> {
         if options.audit_comparison {
             let cost = audit_cost(&runner, &root, &regions, limits, tune, options, *scale).await?;
             eprintln!(
-                "  scale {scale:>6} W1 c16 with audit on {:.1}/s, storage off {:.1}/s; W4 one node p50 {:.2} / {:.2} ms",
+                "  scale {scale:>6} W1 c16 with audit on {:.1}/s {:.0?}, storage off {:.1}/s {:.0?}; W4 one node p50 {:.2} / {:.2} ms",
                 cost.audit_on_c16,
+                cost.audit_on_rounds,
                 cost.audit_off_c16,
+                cost.audit_off_rounds,
                 cost.w4_one_node_audit_on_p50_ms,
                 cost.w4_one_node_audit_off_p50_ms
             );
@@ -327,6 +333,9 @@ async fn audit_cost(
     let off_runner = Arc::new(Runner::connect(Arc::clone(&unaudited), baseline, runner.inputs.clone()).await?);
     let (mut on, mut off) = (Vec::new(), Vec::new());
     let workload = Workload::W1IdentifierLookup;
+    for warm in 0..2 {
+        off_runner.call(workload, Target::Hub, u64::MAX - warm).await?;
+    }
     for _ in 0..AUDIT_ROUNDS {
         on.push(concurrent_throughput(runner, workload, Target::Hub, options.concurrent_calls).await?);
         off.push(concurrent_throughput(&off_runner, workload, Target::Hub, options.concurrent_calls).await?);
@@ -339,8 +348,10 @@ async fn audit_cost(
     }
     Ok(AuditCost {
         scale,
-        audit_on_c16: median(&mut on),
-        audit_off_c16: median(&mut off),
+        audit_on_c16: median(&on),
+        audit_off_c16: median(&off),
+        audit_on_rounds: on,
+        audit_off_rounds: off,
         w4_one_node_audit_on_p50_ms: w4_on,
         w4_one_node_audit_off_p50_ms: w4_off,
     })
@@ -357,9 +368,10 @@ async fn one_node_w4_p50(runner: &Runner, iterations: usize) -> anyhow::Result<f
     Ok(Percentiles::of(&mut samples).p50_ms)
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or(0.0)
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// Audit storage that keeps nothing, for the audit-off side of [`audit_cost`] only.
