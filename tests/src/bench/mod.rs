@@ -1,9 +1,9 @@
 //! The federation benchmark behind `toex bench`: starts the regions (all ten unless narrowed)
 //! and the hub in this process with production settings (TLS, verified tokens, delegation,
-//! Cedar policy, audit), over
-//! synthetic data at one or more scales, and runs workloads W1-W6 through the hub, straight to
-//! the nodes and on a centralised baseline in the same run, so that what it reports are ratios
-//! on one machine at one moment. Tests never assert these figures.
+//! Cedar policy, audit), over synthetic data at one or more scales, and runs workloads W1-W6
+//! through the hub, straight to the nodes and on a centralised baseline in the same run, so
+//! that what it reports are ratios on one machine at one moment. Tests never assert these
+//! figures.
 
 pub mod stats;
 pub mod workloads;
@@ -248,9 +248,7 @@ async fn measure(
     let bulk = workload == Workload::W5BulkStream;
     let iterations = if bulk { options.stream_iterations } else { options.iterations };
     let concurrent = options.concurrent_calls;
-    for warm in 0..2 {
-        runner.call(workload, target, u64::MAX - warm).await?;
-    }
+    warm_up(runner, workload, target).await?;
     let watch = (bulk && target == Target::Hub).then(RssWatch::start);
     let bytes_before = runner.federation.hub().bytes_from_nodes();
     let mut samples = Vec::with_capacity(iterations);
@@ -333,9 +331,7 @@ async fn audit_cost(
     let off_runner = Arc::new(Runner::connect(Arc::clone(&unaudited), baseline, runner.inputs.clone()).await?);
     let (mut on, mut off) = (Vec::new(), Vec::new());
     let workload = Workload::W1IdentifierLookup;
-    for warm in 0..2 {
-        off_runner.call(workload, Target::Hub, u64::MAX - warm).await?;
-    }
+    warm_up(&off_runner, workload, Target::Hub).await?;
     for _ in 0..AUDIT_ROUNDS {
         on.push(concurrent_throughput(runner, workload, Target::Hub, options.concurrent_calls).await?);
         off.push(concurrent_throughput(&off_runner, workload, Target::Hub, options.concurrent_calls).await?);
@@ -366,6 +362,15 @@ async fn one_node_w4_p50(runner: &Runner, iterations: usize) -> anyhow::Result<f
         samples.push(begun.elapsed());
     }
     Ok(Percentiles::of(&mut samples).p50_ms)
+}
+
+/// Calls not timed before a target is measured: connections, tokens and caches are set up by
+/// these, not by the first timed call.
+async fn warm_up(runner: &Runner, workload: Workload, target: Target) -> anyhow::Result<()> {
+    for warm in 0..2 {
+        runner.call(workload, target, u64::MAX - warm).await?;
+    }
+    Ok(())
 }
 
 fn median(values: &[f64]) -> f64 {

@@ -74,7 +74,7 @@ impl Workload {
 pub enum Target {
     /// Through the hub, every region in the run.
     Hub,
-    /// Straight to all ten nodes at once, timed to the slowest.
+    /// Straight to every node in the run at once, timed to the slowest.
     Direct,
     /// Straight to one node alone: what a query costs a node when it has the machine to itself,
     /// as each region's node does in a deployment (here ten nodes share the bench's cores).
