@@ -7,8 +7,9 @@ use std::sync::Arc;
 use arrow::array::RecordBatch;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
-use datafusion::prelude::SessionContext;
+use datafusion::prelude::{DataFrame, SessionContext};
 use toex_common::cdm;
+use toex_policy::{Access, Principal, RowRules, restrict_federated_plan};
 
 /// A session whose tables are the union of `regions`' files under `data_root`.
 pub async fn centralised_context(data_root: &Path, regions: &[String]) -> anyhow::Result<SessionContext> {
@@ -51,11 +52,40 @@ pub async fn centralised_context_visible(
     regions: &[String],
     visible: &str,
 ) -> anyhow::Result<SessionContext> {
+    views_over_baseline(data_root, regions, async |raw, table| {
+        Ok(raw.sql(&format!("SELECT * FROM {table} WHERE {visible}")).await?)
+    })
+    .await
+}
+
+/// The baseline under the policy's own row rules for `principal`: every table wrapped in the
+/// filter and column masks the hub puts over a federated scan, so a centralised store pays what
+/// enforcing the same rules on the same string markings costs, without network, tokens or audit.
+/// (The per-region ownership check a node adds is not part of it: a central store has no regions
+/// to keep apart.)
+pub async fn centralised_context_with_rules(
+    data_root: &Path,
+    regions: &[String],
+    principal: &Principal,
+) -> anyhow::Result<SessionContext> {
+    views_over_baseline(data_root, regions, async |raw, table| {
+        let scan = raw.table(table).await?.into_unoptimized_plan();
+        let rules = RowRules::for_request(principal, "", table, Access::Records);
+        Ok(DataFrame::new(raw.state(), restrict_federated_plan(scan, &rules)?))
+    })
+    .await
+}
+
+/// A session whose every CDM table is the view `view` makes of that table on the bare baseline.
+async fn views_over_baseline(
+    data_root: &Path,
+    regions: &[String],
+    view: impl AsyncFn(&SessionContext, &str) -> anyhow::Result<DataFrame>,
+) -> anyhow::Result<SessionContext> {
     let raw = centralised_context(data_root, regions).await?;
     let context = SessionContext::new_with_state(toex_common::session::locked_down_session(8192).build());
     for table in cdm::tables() {
-        let frame = raw.sql(&format!("SELECT * FROM {} WHERE {visible}", table.name)).await?;
-        context.register_table(table.name, frame.into_view())?;
+        context.register_table(table.name, view(&raw, table.name).await?.into_view())?;
     }
     Ok(context)
 }

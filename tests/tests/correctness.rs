@@ -2,8 +2,13 @@
 //! union of every region's files, for filters, NULLs, duplicates, every aggregate, count
 //! distinct, top-k, joins within and across tables, and subqueries.
 
+use toex_common::cdm;
+use toex_common::markings::Classification;
+use toex_policy::Principal;
 use toex_tests::Federation;
-use toex_tests::baseline::{NATIONAL_ANALYST_VISIBLE, centralised_context_visible, run};
+use toex_tests::baseline::{
+    NATIONAL_ANALYST_VISIBLE, centralised_context, centralised_context_visible, centralised_context_with_rules, run,
+};
 use toex_tests::compare::{rows_as_text, shape};
 use toex_tests::federation::generate_regions;
 
@@ -121,5 +126,37 @@ async fn federated_answers_equal_the_centralised_baseline() -> anyhow::Result<()
     }
     federation.shutdown().await;
     assert!(failures.is_empty(), "{} of {} queries differ:\n{}", failures.len(), QUERIES.len(), failures.join("\n"));
+    Ok(())
+}
+
+/// The bench's "central rules" reference puts the policy's own row rules over the baseline; it
+/// must keep exactly the rows the independent statement of the national analyst's view keeps, and
+/// fewer than the bare files hold (or it would measure nothing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_baseline_under_the_policys_rules_keeps_what_the_national_analyst_may_see() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    generate_regions(data.path(), &REGIONS, 400, 7)?;
+    let regions: Vec<String> = REGIONS.iter().map(|region| (*region).to_owned()).collect();
+    let analyst = Principal {
+        subject: "national-analyst".to_owned(),
+        home_region: String::new(),
+        roles: vec!["national_analyst".to_owned()],
+        clearance: Some(Classification::Secret),
+    };
+    let ruled = centralised_context_with_rules(data.path(), &regions, &analyst).await?;
+    let stated = centralised_context_visible(data.path(), &regions, NATIONAL_ANALYST_VISIBLE).await?;
+    let bare = centralised_context(data.path(), &regions).await?;
+    let mut hidden = 0;
+    for table in cdm::tables() {
+        let sql = format!("SELECT record_id, region FROM {}", table.name);
+        let mut kept = rows_as_text(&run(&ruled, &sql).await?);
+        let mut want = rows_as_text(&run(&stated, &sql).await?);
+        kept.sort();
+        want.sort();
+        assert_eq!(kept.len(), want.len(), "{}: rows kept under the rules", table.name);
+        assert_eq!(kept, want, "{}: the rules keep other rows than the statement", table.name);
+        hidden += rows_as_text(&run(&bare, &sql).await?).len() - kept.len();
+    }
+    assert!(hidden > 0, "the rules hid no row, so the reference measures nothing");
     Ok(())
 }

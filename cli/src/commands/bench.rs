@@ -29,7 +29,7 @@ pub struct BenchArgs {
     /// Narrowing workloads or targets skips the audit on/off comparison.
     #[arg(long, value_delimiter = ',')]
     pub workloads: Option<Vec<String>>,
-    /// Only these targets, comma separated (`hub`, `direct`, `one-node`, `central`).
+    /// Only these targets, comma separated (`hub`, `direct`, `one-node`, `central`, `central-rules`).
     #[arg(long, value_delimiter = ',')]
     pub targets: Option<Vec<String>>,
     /// How many regions take part, from the first (default all ten); fewer keep a large
@@ -62,7 +62,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<u8> {
         options.audit_comparison = false;
     }
     if let Some(codes) = &args.targets {
-        options.targets = parse_codes(codes, "--targets", Target::from_code, "hub, direct, one-node, central")?;
+        options.targets =
+            parse_codes(codes, "--targets", Target::from_code, "hub, direct, one-node, central, central-rules")?;
         options.audit_comparison = false;
     }
     if cfg!(debug_assertions) {

@@ -18,10 +18,10 @@ use toex_audit::{SegmentSink, Storage};
 use toex_broker::config::HubLimits;
 
 use crate::Federation;
-use crate::baseline::centralised_context;
+use crate::baseline::{centralised_context, centralised_context_with_rules};
 use crate::federation::generate_regions;
 use stats::{Percentiles, peak_rss_mib, rss_mib};
-use workloads::{Inputs, Runner};
+use workloads::{Baselines, Inputs, Runner};
 pub use workloads::{Target, Workload};
 
 /// What to run.
@@ -184,15 +184,15 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<Report> {
             ..HubLimits::default()
         };
         let federation = Arc::new(Federation::start_with_limits_and(&root, &regions, limits.clone(), tune).await?);
-        let baseline = centralised_context(&root, &federation.regions).await?;
-        let inputs = Inputs::sample(&baseline).await?;
+        let baselines = baselines(&root, &federation).await?;
+        let inputs = Inputs::sample(&baselines.bare).await?;
         largest_table.clone_from(&inputs.largest_table);
-        let runner = Arc::new(Runner::connect(Arc::clone(&federation), baseline, inputs).await?);
+        let runner = Arc::new(Runner::connect(Arc::clone(&federation), baselines, inputs).await?);
         for &workload in &options.workloads {
             for &target in &options.targets {
                 let measured = measure(&runner, options, *scale, workload, target, &mut rss_rises).await?;
                 eprintln!(
-                    "  scale {scale:>6} {:<20} {:<8} p50 {:>9.2} ms  p95 {:>9.2} ms  c1 {:>8.1}/s  c16 {:>8.1}/s",
+                    "  scale {scale:>6} {:<20} {:<13} p50 {:>9.2} ms  p95 {:>9.2} ms  c1 {:>8.1}/s  c16 {:>8.1}/s",
                     workload.label(),
                     target.label(),
                     measured.latency.p50_ms,
@@ -235,6 +235,17 @@ pub async fn run(options: &BenchOptions) -> anyhow::Result<Report> {
     };
     report.targets = check_targets(&report);
     Ok(report)
+}
+
+/// The centralised baselines over `federation`'s files: bare, and behind the row rules of the
+/// caller every hub workload runs as.
+async fn baselines(root: &std::path::Path, federation: &Federation) -> anyhow::Result<Baselines> {
+    let caller = federation.national_caller()?;
+    let principal = toex_policy::principal_from_claims(&caller.claims);
+    Ok(Baselines {
+        bare: centralised_context(root, &federation.regions).await?,
+        with_rules: centralised_context_with_rules(root, &federation.regions, &principal).await?,
+    })
 }
 
 async fn measure(
@@ -327,8 +338,8 @@ async fn audit_cost(
 ) -> anyhow::Result<AuditCost> {
     let storage: Arc<dyn Storage> = Arc::new(DiscardingStorage);
     let unaudited = Arc::new(Federation::start_with_audit_storage(root, regions, limits, tune, storage).await?);
-    let baseline = centralised_context(root, &unaudited.regions).await?;
-    let off_runner = Arc::new(Runner::connect(Arc::clone(&unaudited), baseline, runner.inputs.clone()).await?);
+    let baselines = baselines(root, &unaudited).await?;
+    let off_runner = Arc::new(Runner::connect(Arc::clone(&unaudited), baselines, runner.inputs.clone()).await?);
     let (mut on, mut off) = (Vec::new(), Vec::new());
     let workload = Workload::W1IdentifierLookup;
     warm_up(&off_runner, workload, Target::Hub).await?;
@@ -530,7 +541,7 @@ pub fn render(report: &Report) -> String {
         report.machine, report.regions, report.node_partitions, report.scales, report.largest_table
     );
     out.push_str(&format!(
-        "| {:>6} | {:<20} | {:<8} | {:>9} | {:>9} | {:>9} | {:>9} | {:>9} | {:>12} |\n",
+        "| {:>6} | {:<20} | {:<13} | {:>9} | {:>9} | {:>9} | {:>9} | {:>9} | {:>12} |\n",
         "scale", "workload", "target", "p50 ms", "p95 ms", "p99 ms", "c1 /s", "c16 /s", "from nodes"
     ));
     out.push_str(&format!("|{}|\n", ["-"; 9].map(|_| "---").join("|")));
@@ -541,7 +552,7 @@ pub fn render(report: &Report) -> String {
         let loaded =
             if measured.throughput_c16 > 0.0 { format!("{:.1}", measured.throughput_c16) } else { "-".to_owned() };
         out.push_str(&format!(
-            "| {:>6} | {:<20} | {:<8} | {:>9.2} | {:>9.2} | {:>9.2} | {:>9.1} | {:>9} | {:>12} |\n",
+            "| {:>6} | {:<20} | {:<13} | {:>9.2} | {:>9.2} | {:>9.2} | {:>9.1} | {:>9} | {:>12} |\n",
             measured.scale,
             measured.workload.label(),
             measured.target.label(),
@@ -575,5 +586,32 @@ pub fn render(report: &Report) -> String {
     for check in &report.targets {
         out.push_str(&format!("  [{}] {}: {}\n", if check.met { "met " } else { "MISS" }, check.name, check.measured));
     }
+    let rule_costs = row_rule_costs(report);
+    if !rule_costs.is_empty() {
+        out.push_str("\nrow rules (a reference, not a target): p50 hub / central rules, and central rules / central\n");
+        for line in rule_costs {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
     out
+}
+
+/// At the largest scale, for every workload measured both ways on the baseline: the hub against
+/// a centralised store that enforces the same row rules, and what the rules cost that store.
+fn row_rule_costs(report: &Report) -> Vec<String> {
+    let Some(&large) = report.scales.last() else { return Vec::new() };
+    Workload::ALL
+        .into_iter()
+        .filter_map(|workload| {
+            let hub = p50(report, large, workload, Target::Hub)?;
+            let bare = p50(report, large, workload, Target::Centralised)?;
+            let ruled = p50(report, large, workload, Target::CentralisedWithRules)?;
+            Some(format!(
+                "{} scale {large}: {:.2}x, {:.2}x",
+                workload.label(),
+                hub / ruled.max(f64::EPSILON),
+                ruled / bare.max(f64::EPSILON)
+            ))
+        })
+        .collect()
 }

@@ -1,7 +1,7 @@
-//! The six benchmark workloads, each runnable three ways: through the hub (TLS, tokens, policy,
+//! The six benchmark workloads, each runnable four ways: through the hub (TLS, tokens, policy,
 //! audit), straight to every node at once (the same request with a delegation token, bypassing
 //! the hub: timed to the slowest node), and on the centralised baseline (one DataFusion session
-//! over the union of every region's files, no network).
+//! over the union of every region's files, no network), bare and under the policy's row rules.
 
 use std::sync::Arc;
 
@@ -81,12 +81,17 @@ pub enum Target {
     OneNode,
     /// One DataFusion session over every region's files, no network.
     Centralised,
+    /// The centralised session with every table behind the policy's row rules and column masks
+    /// for the bench's caller: what enforcing the same rules costs without federating (a
+    /// reference for reading the figures; the targets compare with [`Self::Centralised`]).
+    CentralisedWithRules,
 }
 
 impl Target {
-    pub const ALL: [Target; 4] = [Self::Hub, Self::Direct, Self::OneNode, Self::Centralised];
+    pub const ALL: [Target; 5] =
+        [Self::Hub, Self::Direct, Self::OneNode, Self::Centralised, Self::CentralisedWithRules];
 
-    /// The target called `code` (`hub`, `direct`, `one-node`, `central`).
+    /// The target called `code` (`hub`, `direct`, `one-node`, `central`, `central-rules`).
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|target| target.label().replace(' ', "-") == code.trim().to_ascii_lowercase())
     }
@@ -97,6 +102,7 @@ impl Target {
             Self::Direct => "direct",
             Self::OneNode => "one node",
             Self::Centralised => "central",
+            Self::CentralisedWithRules => "central rules",
         }
     }
 }
@@ -155,11 +161,17 @@ impl Inputs {
     }
 }
 
+/// The two centralised sessions over the same files: bare, and behind the policy's row rules.
+pub struct Baselines {
+    pub bare: SessionContext,
+    pub with_rules: SessionContext,
+}
+
 /// Runs workloads against one federation, over connections opened once and shared by every call
 /// (as a real client and the hub's own pool do), so no call pays for a TLS handshake.
 pub struct Runner {
     pub federation: Arc<Federation>,
-    pub baseline: SessionContext,
+    pub baselines: Baselines,
     pub inputs: Inputs,
     hub: HubApiClient,
     nodes: Vec<(String, NodeClient<Channel>)>,
@@ -167,18 +179,14 @@ pub struct Runner {
 
 impl Runner {
     /// Connects to the hub and to every node.
-    pub async fn connect(
-        federation: Arc<Federation>,
-        baseline: SessionContext,
-        inputs: Inputs,
-    ) -> anyhow::Result<Self> {
+    pub async fn connect(federation: Arc<Federation>, baselines: Baselines, inputs: Inputs) -> anyhow::Result<Self> {
         let hub = federation.client().await?;
         let nodes = federation
             .regions
             .iter()
             .map(|region| Ok((region.clone(), federation.node_client(region)?)))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        Ok(Self { federation, baseline, inputs, hub, nodes })
+        Ok(Self { federation, baselines, inputs, hub, nodes })
     }
 
     /// One call of `workload` on `target`, with inputs chosen by `seed`; returns bytes delivered.
@@ -198,8 +206,8 @@ impl Runner {
                         let values = vec![SearchedValue { value: phone.clone(), reason: String::new() }];
                         self.node_search(target, SearchKind::Phone, values, None).await
                     }
-                    Target::Centralised => {
-                        self.central(&format!("SELECT * FROM phones WHERE msisdn = '{phone}'")).await
+                    Target::Centralised | Target::CentralisedWithRules => {
+                        self.central(target, &format!("SELECT * FROM phones WHERE msisdn = '{phone}'")).await
                     }
                 }
             }
@@ -218,9 +226,9 @@ impl Runner {
                     Target::Direct | Target::OneNode => {
                         self.node_search(target, SearchKind::Person, Vec::new(), Some(person)).await
                     }
-                    Target::Centralised => {
+                    Target::Centralised | Target::CentralisedWithRules => {
                         let surname = surname.replace('\'', "''");
-                        self.central(&format!("SELECT * FROM persons WHERE surname = '{surname}'")).await
+                        self.central(target, &format!("SELECT * FROM persons WHERE surname = '{surname}'")).await
                     }
                 }
             }
@@ -266,11 +274,12 @@ impl Runner {
                         });
                         Ok(try_join_all(calls).await?.into_iter().sum())
                     }
-                    Target::Centralised => {
+                    Target::Centralised | Target::CentralisedWithRules => {
                         let list = phones.iter().map(|phone| format!("'{phone}'")).collect::<Vec<_>>().join(", ");
-                        self.central(&format!(
-                            "SELECT msisdn, count(*) FROM phones WHERE msisdn IN ({list}) GROUP BY msisdn"
-                        ))
+                        self.central(
+                            target,
+                            &format!("SELECT msisdn, count(*) FROM phones WHERE msisdn IN ({list}) GROUP BY msisdn"),
+                        )
                         .await
                     }
                 }
@@ -336,7 +345,7 @@ impl Runner {
                 });
                 Ok(try_join_all(calls).await?.into_iter().sum())
             }
-            Target::Centralised => self.central(sql).await,
+            Target::Centralised | Target::CentralisedWithRules => self.central(target, sql).await,
         }
     }
 
@@ -383,8 +392,12 @@ impl Runner {
         Ok(try_join_all(calls).await?.into_iter().sum())
     }
 
-    async fn central(&self, sql: &str) -> anyhow::Result<u64> {
-        let batches = self.baseline.sql(sql).await?.collect().await?;
+    async fn central(&self, target: Target, sql: &str) -> anyhow::Result<u64> {
+        let baseline = match target {
+            Target::CentralisedWithRules => &self.baselines.with_rules,
+            _ => &self.baselines.bare,
+        };
+        let batches = baseline.sql(sql).await?.collect().await?;
         Ok(batches.iter().map(|batch| batch.get_array_memory_size() as u64).sum())
     }
 }
@@ -406,6 +419,7 @@ mod tests {
         assert_eq!(Workload::from_code("aggregate"), None);
         assert_eq!(Target::from_code("one-node"), Some(Target::OneNode));
         assert_eq!(Target::from_code("Central"), Some(Target::Centralised));
+        assert_eq!(Target::from_code("central-rules"), Some(Target::CentralisedWithRules));
         assert_eq!(Target::from_code("one node"), None);
         assert_eq!(Target::from_code("nodes"), None);
     }
