@@ -178,10 +178,11 @@ impl RowRules {
         }
     }
 
-    /// True when C rows owned by `owning_region` are released in full.
+    /// True when C rows owned by `owning_region` are released in full: only to a principal whose
+    /// home region it is (a principal without a home region gets none, whatever a row's region).
     pub fn releases_c_rows_of(&self, owning_region: &str) -> bool {
         match &self.handling_c {
-            HandlingCRule::OwningRegionOnly { home_region } => home_region == owning_region,
+            HandlingCRule::OwningRegionOnly { home_region } => !home_region.is_empty() && home_region == owning_region,
         }
     }
 }

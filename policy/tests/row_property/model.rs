@@ -7,6 +7,8 @@ use toex_common::markings::Classification;
 use toex_policy::{Access, Principal, RequestKind, Visibility};
 
 pub const REGIONS: [&str; 3] = ["NWROCU", "LONDON", "TARIAN"];
+/// Home regions a principal may have: each region, or none (a national analyst's token).
+pub const HOME_REGIONS: [&str; 4] = ["", "NWROCU", "LONDON", "TARIAN"];
 pub const ROLES: [&str; 7] =
     ["national_analyst", "regional_analyst", "intel_officer", "data_analyst", "auditor", "system", "nobody"];
 pub const CLASSIFICATIONS: [&str; 5] = ["OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET", "official"];
@@ -105,7 +107,7 @@ fn classification_strategy() -> impl Strategy<Value = Option<Classification>> {
 pub fn principal_strategy() -> impl Strategy<Value = Principal> {
     (
         proptest::sample::subsequence(ROLES.to_vec(), 0..=2),
-        proptest::sample::select(REGIONS.to_vec()),
+        proptest::sample::select(HOME_REGIONS.to_vec()),
         classification_strategy(),
     )
         .prop_map(|(roles, home_region, clearance)| Principal {
