@@ -59,12 +59,16 @@ pub fn federated_row_filter(rules: &RowRules) -> Expr {
 
 fn release_filter(rules: &RowRules, owner: Option<&str>) -> Expr {
     match rules.access {
-        Access::Records | Access::AggregatesOnly => match c_rows_released_by(rules) {
-            Some(home_region) => hittable_rows(rules, owner).and(permitted().or(ident(REGION).eq(lit(home_region)))),
-            // Only P rows are released, so the test that C rows carry conditions can go: a
-            // P row passes it whatever its conditions. The same rows, with two string tests fewer
-            // per row (this is the national analyst's rule on every federated scan).
-            None => owned_by(allowed_classification(rules).and(permitted()), owner),
+        Access::Records | Access::AggregatesOnly => match released_c_rows(rules, owner) {
+            ReleasedCRows::OfRegion(home_region) => {
+                hittable_rows(rules, owner).and(permitted().or(ident(REGION).eq(lit(home_region))))
+            }
+            // Every row kept is owned by the home region, so every hittable row is released.
+            ReleasedCRows::All => hittable_rows(rules, owner),
+            // Only P rows are released, so the test that C rows carry conditions can go: a P row
+            // passes it whatever its conditions. The same rows, with two string tests fewer per
+            // row (the national analyst's rule everywhere, a regional one's away from home).
+            ReleasedCRows::None => owned_by(allowed_classification(rules).and(permitted()), owner),
         },
         Access::HitsOnly | Access::Denied => lit(false),
     }
@@ -112,12 +116,25 @@ fn owned_by(rows: Expr, owner: Option<&str>) -> Expr {
     }
 }
 
-/// The region whose C rows the rules release in full: the principal's home region, or none for a
-/// principal without one.
-fn c_rows_released_by(rules: &RowRules) -> Option<&str> {
-    match &rules.handling_c {
-        HandlingCRule::OwningRegionOnly { home_region } if home_region.is_empty() => None,
-        HandlingCRule::OwningRegionOnly { home_region } => Some(home_region.as_str()),
+/// Which of the rows with valid markings and handling code C the rules release in full.
+enum ReleasedCRows<'a> {
+    /// Those owned by this region (the principal's home), among rows of any region.
+    OfRegion(&'a str),
+    /// All of them: every row kept is owned by the principal's home region.
+    All,
+    /// None: the principal has no home region, or every row kept is owned by another region.
+    None,
+}
+
+/// C rows are released in full only in the principal's home region; `owner`, when given, is the
+/// only region whose rows the filter keeps.
+fn released_c_rows<'a>(rules: &'a RowRules, owner: Option<&str>) -> ReleasedCRows<'a> {
+    let HandlingCRule::OwningRegionOnly { home_region } = &rules.handling_c;
+    match owner {
+        _ if home_region.is_empty() => ReleasedCRows::None,
+        Some(region) if region == home_region => ReleasedCRows::All,
+        Some(_) => ReleasedCRows::None,
+        None => ReleasedCRows::OfRegion(home_region),
     }
 }
 
