@@ -60,7 +60,7 @@ pub fn federated_row_filter(rules: &RowRules) -> Expr {
 fn release_filter(rules: &RowRules, owner: Option<&str>) -> Expr {
     match rules.access {
         Access::Records | Access::AggregatesOnly => match released_c_rows(rules, owner) {
-            ReleasedCRows::OfRegion(home_region) => {
+            ReleasedCRows::OnlyOf(home_region) => {
                 hittable_rows(rules, owner).and(permitted().or(ident(REGION).eq(lit(home_region))))
             }
             // Every row kept is owned by the home region, so every hittable row is released.
@@ -68,7 +68,7 @@ fn release_filter(rules: &RowRules, owner: Option<&str>) -> Expr {
             // Only P rows are released, so the test that C rows carry conditions can go: a P row
             // passes it whatever its conditions. The same rows, with two string tests fewer per
             // row (the national analyst's rule everywhere, a regional one's away from home).
-            ReleasedCRows::None => owned_by(allowed_classification(rules).and(permitted()), owner),
+            ReleasedCRows::Nothing => owned_by(allowed_classification(rules).and(permitted()), owner),
         },
         Access::HitsOnly | Access::Denied => lit(false),
     }
@@ -119,22 +119,22 @@ fn owned_by(rows: Expr, owner: Option<&str>) -> Expr {
 /// Which of the rows with valid markings and handling code C the rules release in full.
 enum ReleasedCRows<'a> {
     /// Those owned by this region (the principal's home), among rows of any region.
-    OfRegion(&'a str),
+    OnlyOf(&'a str),
     /// All of them: every row kept is owned by the principal's home region.
     All,
-    /// None: the principal has no home region, or every row kept is owned by another region.
-    None,
+    /// None of them: the principal has no home region, or every row kept is another region's.
+    Nothing,
 }
 
-/// C rows are released in full only in the principal's home region; `owner`, when given, is the
-/// only region whose rows the filter keeps.
+/// [`RowRules::releases_c_rows_of`] for the rows a filter keeps: those of `owner` when given,
+/// else of every region.
 fn released_c_rows<'a>(rules: &'a RowRules, owner: Option<&str>) -> ReleasedCRows<'a> {
     let HandlingCRule::OwningRegionOnly { home_region } = &rules.handling_c;
     match owner {
-        _ if home_region.is_empty() => ReleasedCRows::None,
-        Some(region) if region == home_region => ReleasedCRows::All,
-        Some(_) => ReleasedCRows::None,
-        None => ReleasedCRows::OfRegion(home_region),
+        Some(region) if rules.releases_c_rows_of(region) => ReleasedCRows::All,
+        Some(_) => ReleasedCRows::Nothing,
+        None if home_region.is_empty() => ReleasedCRows::Nothing,
+        None => ReleasedCRows::OnlyOf(home_region),
     }
 }
 

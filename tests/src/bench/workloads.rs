@@ -1,7 +1,8 @@
-//! The six benchmark workloads, each runnable four ways: through the hub (TLS, tokens, policy,
+//! The six benchmark workloads, each runnable five ways: through the hub (TLS, tokens, policy,
 //! audit), straight to every node at once (the same request with a delegation token, bypassing
-//! the hub: timed to the slowest node), and on the centralised baseline (one DataFusion session
-//! over the union of every region's files, no network), bare and under the policy's row rules.
+//! the hub: timed to the slowest node), straight to one node alone, and on the centralised
+//! baseline (one DataFusion session over the union of every region's files, no network), bare
+//! and under the policy's row rules.
 
 use std::sync::Arc;
 
