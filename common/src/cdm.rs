@@ -5,7 +5,12 @@
 
 use std::sync::{Arc, LazyLock};
 
+use arrow::array::{AsArray, Int8Array, RecordBatch, StringArray};
+use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use arrow::error::ArrowError;
+
+use crate::markings;
 
 /// Marking column: unique id within the region.
 pub const RECORD_ID: &str = "record_id";
@@ -20,7 +25,14 @@ pub const HANDLING_CODE: &str = "handling_code";
 /// Marking column: conditions, required when the handling code is `C`.
 pub const HANDLING_CONDITIONS: &str = "handling_conditions";
 
-/// The marking columns, in the order every table starts with.
+/// Marking column: classification and handling code as one number
+/// ([`crate::markings::marking_code`]), derived from the text markings when a table is written
+/// and checked against them when a node loads it. Policy filters rows on it; the text stays the
+/// record of truth.
+pub const MARKING_CODE: &str = "marking_code";
+
+/// The marking columns a source of records supplies, in the order every table starts with;
+/// [`MARKING_CODE`] follows them, derived from them.
 pub const MARKING_COLUMNS: [&str; 6] = [RECORD_ID, REGION, FORCE, CLASSIFICATION, HANDLING_CODE, HANDLING_CONDITIONS];
 
 /// `exploitation_type` values.
@@ -45,7 +57,7 @@ fn optional_text(name: &str) -> Field {
     Field::new(name, DataType::Utf8, true)
 }
 
-/// The marking fields every table begins with.
+/// The marking fields every table begins with: [`MARKING_COLUMNS`], then [`MARKING_CODE`].
 pub fn marking_fields() -> Vec<Field> {
     vec![
         text(RECORD_ID),
@@ -54,6 +66,7 @@ pub fn marking_fields() -> Vec<Field> {
         text(CLASSIFICATION),
         text(HANDLING_CODE),
         optional_text(HANDLING_CONDITIONS),
+        Field::new(MARKING_CODE, DataType::Int8, true),
     ]
 }
 
@@ -154,6 +167,15 @@ static TABLES: LazyLock<Vec<CdmTable>> = LazyLock::new(|| {
     ]
 });
 
+/// The [`MARKING_CODE`] of every row of `batch`, from its text marking columns (read as Utf8).
+pub fn marking_codes_of(batch: &RecordBatch) -> Result<Int8Array, ArrowError> {
+    let text = |name: &str| -> Result<StringArray, ArrowError> {
+        let column = batch.column_by_name(name).ok_or_else(|| ArrowError::SchemaError(format!("no column {name}")))?;
+        Ok(cast(column, &DataType::Utf8)?.as_string::<i32>().clone())
+    };
+    Ok(markings::marking_codes(&text(CLASSIFICATION)?, &text(HANDLING_CODE)?, &text(HANDLING_CONDITIONS)?))
+}
+
 /// Every table of the common data model.
 pub fn tables() -> &'static [CdmTable] {
     &TABLES
@@ -172,8 +194,9 @@ mod tests {
     fn every_table_starts_with_the_markings() {
         assert_eq!(tables().len(), 8);
         for table in tables() {
-            let leading: Vec<_> = table.schema.fields().iter().take(6).map(|field| field.name().as_str()).collect();
-            assert_eq!(leading, MARKING_COLUMNS, "table {}", table.name);
+            let leading: Vec<_> = table.schema.fields().iter().take(7).map(|field| field.name().as_str()).collect();
+            assert_eq!(leading[..6], MARKING_COLUMNS, "table {}", table.name);
+            assert_eq!(leading[6], MARKING_CODE, "table {}", table.name);
         }
         assert!(table_by_name("persons").is_some());
         assert!(table_by_name("nominals").is_none());

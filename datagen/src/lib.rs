@@ -42,6 +42,17 @@ pub const DEFAULT_SCALE: u64 = 2_000;
 pub const DEFAULT_SEED: u64 = 42;
 /// File name of the ground truth inside the output directory.
 pub const GROUND_TRUTH_FILE: &str = "ground_truth.json";
+/// File naming the layout of the files written, so that data written by an older generator is
+/// made again rather than reused (a node refuses files without today's columns).
+pub const FORMAT_FILE: &str = "FORMAT";
+/// The layout written today: the common data model with the `marking_code` column.
+pub const FORMAT: &str = "toex-cdm 2 (marking_code)";
+
+/// True when `out_dir` holds a complete region written in today's [`FORMAT`]: the format file
+/// is written last, so an interrupted or older run reads as absent.
+pub fn is_current(out_dir: &Path) -> bool {
+    std::fs::read_to_string(out_dir.join(FORMAT_FILE)).is_ok_and(|written| written.trim() == FORMAT)
+}
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,8 +88,9 @@ pub fn all_region_codes() -> Vec<&'static str> {
     REGIONS.iter().map(|region| region.code).collect()
 }
 
-/// Writes every CDM table of the region to `<out_dir>/<table>/part-NNNNN.parquet` and the
-/// ground truth (covering all regions) to `<out_dir>/ground_truth.json`, replacing earlier output.
+/// Writes every CDM table of the region to `<out_dir>/<table>/part-NNNNN.parquet`, the ground
+/// truth (covering all regions) to `<out_dir>/ground_truth.json` and then the [`FORMAT_FILE`],
+/// replacing earlier output.
 pub fn generate(options: &GenOptions, out_dir: &Path) -> Result<GenReport, GenError> {
     let Some(region) = region_by_code(&options.region) else {
         return Err(GenError::UnknownRegion(options.region.clone(), all_region_codes().join(", ")));
@@ -98,6 +110,8 @@ pub fn generate(options: &GenOptions, out_dir: &Path) -> Result<GenReport, GenEr
     write_tables_in_parallel(&context, out_dir)?;
     let ground_truth_path = out_dir.join(GROUND_TRUTH_FILE);
     truth::write_ground_truth(&context.truth, &ground_truth_path)?;
+    let format_path = out_dir.join(FORMAT_FILE);
+    std::fs::write(&format_path, format!("{FORMAT}\n")).map_err(|source| GenError::io(&format_path, source))?;
     let tables = cdm_tables()
         .iter()
         .map(|table| Ok((table.name.to_owned(), counts.of(table.name)?)))

@@ -5,6 +5,7 @@ mod common;
 use std::collections::HashSet;
 
 use common::{read_table, strings, values};
+use toex_common::markings::marking_code;
 use toex_common::regions::region_by_code;
 use toex_datagen::{GenOptions, generate, luhn_valid};
 
@@ -49,7 +50,10 @@ fn linked_ids_markings_and_formats_are_valid() {
         let classifications = values(&batch, "classification");
         let codes = values(&batch, "handling_code");
         let conditions = strings(&batch, "handling_conditions");
+        let stored_codes = strings(&batch, "marking_code");
         for row in 0..batch.num_rows() {
+            let code = marking_code(&classifications[row], &codes[row], conditions[row].as_deref());
+            assert_eq!(stored_codes[row], code.map(|code| code.to_string()), "{} row {row}", table.name);
             assert!(["OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET"].contains(&classifications[row].as_str()));
             match codes[row].as_str() {
                 "P" => assert_eq!(conditions[row], None),

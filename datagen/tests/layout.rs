@@ -4,7 +4,7 @@ mod common;
 
 use common::{read_table, values};
 use toex_common::cdm::tables;
-use toex_datagen::{GenError, GenOptions, generate, load_ground_truth};
+use toex_datagen::{FORMAT_FILE, GenError, GenOptions, generate, is_current, load_ground_truth};
 
 #[test]
 fn written_files_have_the_cdm_schemas_and_reported_counts() {
@@ -23,6 +23,19 @@ fn written_files_have_the_cdm_schemas_and_reported_counts() {
     }
     assert_eq!(report.ground_truth_path, dir.path().join("ground_truth.json"));
     assert_eq!(load_ground_truth(&report.ground_truth_path).unwrap().regions.len(), 10);
+    assert!(is_current(dir.path()), "the format file is written last");
+}
+
+#[test]
+fn data_of_an_older_format_or_an_interrupted_run_is_not_current() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(!is_current(dir.path()), "nothing generated");
+    generate(&GenOptions { scale: 50, ..GenOptions::new("TARIAN") }, dir.path()).unwrap();
+    assert!(is_current(dir.path()));
+    std::fs::write(dir.path().join(FORMAT_FILE), "toex-cdm 1\n").unwrap();
+    assert!(!is_current(dir.path()), "an older format");
+    std::fs::remove_file(dir.path().join(FORMAT_FILE)).unwrap();
+    assert!(!is_current(dir.path()), "written before the format file existed, or interrupted");
 }
 
 #[test]

@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Float64Builder, StringBuilder};
+use arrow::array::{ArrayRef, Float64Builder, Int8Builder, StringBuilder};
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use toex_common::cdm;
-use toex_common::markings::{Classification, HandlingCode};
+use toex_common::markings::{Classification, HandlingCode, marking_code};
 
 use crate::crime_row::CrimeRow;
 use crate::layout::CRIMES_TABLE;
@@ -36,6 +36,7 @@ pub(crate) struct CrimeBatchBuilder {
     classification: StringBuilder,
     handling_code: StringBuilder,
     handling_conditions: StringBuilder,
+    marking_code: Int8Builder,
     crime_id: StringBuilder,
     month: StringBuilder,
     reported_by: StringBuilder,
@@ -62,6 +63,7 @@ impl CrimeBatchBuilder {
             classification: StringBuilder::new(),
             handling_code: StringBuilder::new(),
             handling_conditions: StringBuilder::new(),
+            marking_code: Int8Builder::new(),
             crime_id: StringBuilder::new(),
             month: StringBuilder::new(),
             reported_by: StringBuilder::new(),
@@ -91,6 +93,11 @@ impl CrimeBatchBuilder {
         self.classification.append_value(OPEN_DATA_CLASSIFICATION.as_str());
         self.handling_code.append_value(OPEN_DATA_HANDLING.as_str());
         self.handling_conditions.append_null();
+        self.marking_code.append_option(marking_code(
+            OPEN_DATA_CLASSIFICATION.as_str(),
+            OPEN_DATA_HANDLING.as_str(),
+            None,
+        ));
         self.crime_id.append_option(row.crime_id);
         self.month.append_value(row.month);
         self.reported_by.append_value(row.reported_by);
@@ -115,6 +122,7 @@ impl CrimeBatchBuilder {
             Arc::new(self.classification.finish()),
             Arc::new(self.handling_code.finish()),
             Arc::new(self.handling_conditions.finish()),
+            Arc::new(self.marking_code.finish()),
             Arc::new(self.crime_id.finish()),
             Arc::new(self.month.finish()),
             Arc::new(self.reported_by.finish()),

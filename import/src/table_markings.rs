@@ -1,17 +1,19 @@
 //! Puts protective markings on the batches of an extra dataset: either adds the dataset's
 //! default markings in front of the source columns, or keeps the source's own marking columns
-//! (moved to the front, as Utf8) after checking that none claims another region.
+//! (moved to the front, as Utf8) after checking that none claims another region. Either way the
+//! marking code is derived from the text markings; a source's own `marking_code` is dropped.
 
 use std::iter::repeat_n;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, StringArray};
+use arrow::array::{Array, ArrayRef, AsArray, Int8Array, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
-use toex_common::cdm::{MARKING_COLUMNS, REGION, marking_fields};
+use toex_common::cdm::{MARKING_CODE, MARKING_COLUMNS, REGION, marking_codes_of, marking_fields};
+use toex_common::markings::marking_code;
 
 use crate::error::ImportError;
 use crate::table::DefaultMarkings;
@@ -24,13 +26,15 @@ pub(crate) struct MarkingPlan {
     path: PathBuf,
     output_schema: SchemaRef,
     mode: Mode,
+    /// Positions of the source columns that follow the markings.
+    others: Vec<usize>,
 }
 
 enum Mode {
     /// The source has no marking columns: every row gets the default markings.
     Add { stem: String, region: String, force: String, markings: DefaultMarkings },
-    /// The source has every marking column, at these positions; the other columns follow.
-    Keep { markings: Vec<usize>, others: Vec<usize>, region: String },
+    /// The source has every marking column, at these positions.
+    Keep { markings: Vec<usize>, region: String },
 }
 
 impl MarkingPlan {
@@ -44,14 +48,18 @@ impl MarkingPlan {
     ) -> Result<Self, ImportError> {
         let positions: Vec<Option<usize>> = MARKING_COLUMNS.iter().map(|name| source.index_of(name).ok()).collect();
         let found: Vec<usize> = positions.iter().flatten().copied().collect();
+        let derived = source.index_of(MARKING_CODE).ok();
+        let others: Vec<usize> =
+            (0..source.fields().len()).filter(|index| !found.contains(index) && Some(*index) != derived).collect();
         let mut fields = marking_fields();
+        fields.extend(others.iter().map(|&index| Field::clone(source.field(index))));
         if found.is_empty() {
-            fields.extend(source.fields().iter().map(|field| Field::clone(field)));
             let force = defaults.force.clone().unwrap_or_else(|| region.to_owned());
             return Ok(Self {
                 path: path.to_owned(),
                 output_schema: Arc::new(Schema::new(fields)),
                 mode: Mode::Add { stem: stem.to_owned(), region: region.to_owned(), force, markings: defaults.clone() },
+                others,
             });
         }
         if found.len() < MARKING_COLUMNS.len() {
@@ -66,12 +74,11 @@ impl MarkingPlan {
                 missing: names(missing),
             });
         }
-        let others: Vec<usize> = (0..source.fields().len()).filter(|index| !found.contains(index)).collect();
-        fields.extend(others.iter().map(|&index| source.field(index).clone()));
         Ok(Self {
             path: path.to_owned(),
             output_schema: Arc::new(Schema::new(fields)),
-            mode: Mode::Keep { markings: found, others, region: region.to_owned() },
+            mode: Mode::Keep { markings: found, region: region.to_owned() },
+            others,
         })
     }
 
@@ -88,22 +95,23 @@ impl MarkingPlan {
     /// Marks one batch; `rows_before` is the number of source rows in earlier batches.
     pub(crate) fn apply(&self, batch: &RecordBatch, rows_before: u64) -> Result<RecordBatch, ImportError> {
         let arrow_error = |source| ImportError::Arrow { path: self.path.clone(), source };
-        let columns = match &self.mode {
+        let mut columns = match &self.mode {
             Mode::Add { stem, region, force, markings } => {
-                let mut columns = default_columns(batch.num_rows(), rows_before, stem, region, force, markings);
-                columns.extend(batch.columns().iter().cloned());
-                columns
+                default_columns(batch.num_rows(), rows_before, stem, region, force, markings)
             }
-            Mode::Keep { markings, others, region } => {
-                let mut columns = Vec::with_capacity(batch.num_columns());
+            Mode::Keep { markings, region } => {
+                let mut columns = Vec::with_capacity(batch.num_columns() + 1);
                 for &index in markings {
                     columns.push(as_utf8(batch.column(index)).map_err(arrow_error)?);
                 }
                 self.check_region(&columns[REGION_POSITION], region, rows_before)?;
-                columns.extend(others.iter().map(|&index| batch.column(index).clone()));
+                let text_markings = Arc::new(Schema::new(marking_fields()[..MARKING_COLUMNS.len()].to_vec()));
+                let text_batch = RecordBatch::try_new(text_markings, columns.clone()).map_err(arrow_error)?;
+                columns.push(Arc::new(marking_codes_of(&text_batch).map_err(arrow_error)?));
                 columns
             }
         };
+        columns.extend(self.others.iter().map(|&index| batch.column(index).clone()));
         RecordBatch::try_new(self.output_schema.clone(), columns).map_err(arrow_error)
     }
 
@@ -129,7 +137,7 @@ fn as_utf8(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
     cast(column, &DataType::Utf8)
 }
 
-/// The six marking columns for `rows` rows numbered from `rows_before + 1`.
+/// The seven marking columns for `rows` rows numbered from `rows_before + 1`.
 fn default_columns(
     rows: usize,
     rows_before: u64,
@@ -142,6 +150,8 @@ fn default_columns(
     let record_ids = (first..first + rows as u64).map(|row| format!("{stem}:{row}"));
     let constant = |value: &str| -> ArrayRef { Arc::new(StringArray::from_iter_values(repeat_n(value, rows))) };
     let conditions: StringArray = repeat_n(markings.handling_conditions.as_deref(), rows).collect();
+    let code = marking_code(&markings.classification, &markings.handling_code, markings.handling_conditions.as_deref());
+    let codes: Int8Array = repeat_n(code, rows).collect();
     vec![
         Arc::new(StringArray::from_iter_values(record_ids)),
         constant(region),
@@ -149,5 +159,6 @@ fn default_columns(
         constant(&markings.classification),
         constant(&markings.handling_code),
         Arc::new(conditions),
+        Arc::new(codes),
     ]
 }

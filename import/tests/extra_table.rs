@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use arrow::array::{Int64Array, RecordBatch};
 use arrow::datatypes::{DataType, Field, Schema};
-use common::{file_names, read_table, strings};
+use common::{file_names, marking_codes, read_table, strings};
 use parquet::arrow::ArrowWriter;
 use toex_import::{DefaultMarkings, ImportError, import_table, table_dir};
 
@@ -50,6 +50,7 @@ fn a_csv_without_markings_gets_the_default_markings() {
             "classification",
             "handling_code",
             "handling_conditions",
+            "marking_code",
             "force_name",
             "year",
             "offences",
@@ -68,6 +69,7 @@ fn a_csv_without_markings_gets_the_default_markings() {
     assert_eq!(strings(&batch, "classification"), vec![some("OFFICIAL"); 3]);
     assert_eq!(strings(&batch, "handling_code"), vec![some("P"); 3]);
     assert_eq!(strings(&batch, "handling_conditions"), vec![None; 3]);
+    assert_eq!(marking_codes(&batch), vec![Some(0); 3], "OFFICIAL, P");
 
     // Importing again replaces the file.
     import_table(out.path(), "NWROCU", "recorded_crime", &source, &markings).expect("re-import");
@@ -103,6 +105,7 @@ fn a_parquet_source_gets_conditions_and_the_region_as_force_by_default() {
         strings(&batch, "handling_conditions"),
         vec![Some("not for release outside law enforcement".to_owned()); 2]
     );
+    assert_eq!(marking_codes(&batch), vec![Some(3); 2], "OFFICIAL-SENSITIVE, C with conditions");
     assert_eq!(strings(&batch, "record_id")[1].as_deref(), Some("seizures:2"));
 }
 
@@ -112,9 +115,9 @@ fn a_source_with_its_own_markings_keeps_them_and_may_not_claim_another_region() 
     let source = source_dir.path().join("tasking.csv");
     std::fs::write(
         &source,
-        "subject,record_id,region,force,classification,handling_code,handling_conditions\n\
-         op alpha,T-1,EMSOU,Derbyshire Constabulary,OFFICIAL-SENSITIVE,C,no onward sharing\n\
-         op beta,T-2,EMSOU,Lincolnshire Police,OFFICIAL,P,\n",
+        "subject,record_id,region,force,classification,handling_code,handling_conditions,marking_code\n\
+         op alpha,T-1,EMSOU,Derbyshire Constabulary,OFFICIAL-SENSITIVE,C,no onward sharing,5\n\
+         op beta,T-2,EMSOU,Lincolnshire Police,OFFICIAL,P,,5\n",
     )
     .expect("write");
     let out = tempfile::tempdir().expect("temp dir");
@@ -122,7 +125,10 @@ fn a_source_with_its_own_markings_keeps_them_and_may_not_claim_another_region() 
     assert!(!imported.markings_added);
     let batch = read_table(&table_dir(out.path(), "EMSOU", "tasking"));
     assert_eq!(batch.schema_ref().field(0).name(), "record_id");
-    assert_eq!(batch.schema_ref().field(6).name(), "subject");
+    assert_eq!(batch.schema_ref().field(6).name(), "marking_code");
+    assert_eq!(batch.schema_ref().field(7).name(), "subject");
+    assert_eq!(batch.num_columns(), 8, "the source's own marking code is dropped");
+    assert_eq!(marking_codes(&batch), vec![Some(3), Some(0)], "derived from the text, not taken from the source");
     assert_eq!(strings(&batch, "record_id"), vec![Some("T-1".to_owned()), Some("T-2".to_owned())]);
     assert_eq!(strings(&batch, "handling_conditions"), vec![Some("no onward sharing".to_owned()), None]);
     assert_eq!(strings(&batch, "subject")[1].as_deref(), Some("op beta"));

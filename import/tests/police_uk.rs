@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use common::{file_names, fixture, fixture_files, floats, read_table, row_index, strings};
+use common::{file_names, fixture, fixture_files, floats, marking_codes, read_table, row_index, strings};
 use toex_import::{ImportError, RejectReason, RejectedRow, import_police_uk, table_dir};
 
 fn region_counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
@@ -61,6 +61,7 @@ fn published_quirks_are_kept_as_published() {
     assert_eq!(strings(&batch, "classification"), vec![Some("OFFICIAL".to_owned()); 6]);
     assert_eq!(strings(&batch, "handling_code"), vec![Some("P".to_owned()); 6]);
     assert_eq!(strings(&batch, "handling_conditions"), vec![None; 6]);
+    assert_eq!(marking_codes(&batch), vec![Some(0); 6], "OFFICIAL, P");
     assert_eq!(strings(&batch, "force"), vec![Some("Merseyside Police".to_owned()); 6]);
 
     // Anti-social behaviour has no crime id, and the identical duplicate (lines 3 and 4) is kept.

@@ -1,11 +1,12 @@
 //! Loads a region's tables into a DataFusion session: the common data model from Parquet
-//! directories, and extra datasets (CSV or Parquet) with dataset-level default markings.
+//! directories (refused when a file's marking codes disagree with its markings), and extra
+//! datasets (CSV or Parquet) with dataset-level default markings.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use arrow::array::{ArrayRef, RecordBatch, StringArray};
+use arrow::array::{ArrayRef, Int8Array, RecordBatch, StringArray};
 use arrow::datatypes::{Schema, SchemaRef};
 use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
@@ -13,10 +14,12 @@ use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTable
 use datafusion::execution::session_state::SessionState;
 use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionContext};
 use toex_common::cdm::{self, MARKING_COLUMNS};
+use toex_common::markings::marking_code;
 
 use crate::config::{DatasetConfig, DatasetFormat, NodeConfig};
 use crate::entity_index::EntityIndex;
 use crate::error::NodeError;
+use crate::marking_codes::{check_stored_codes, with_derived_codes};
 use crate::plan_cache::PlanCache;
 
 /// One table the node offers.
@@ -111,6 +114,7 @@ async fn register_cdm_table(
     // by path, size and modification time), so planning does not rebuild them from the footers.
     let statistics = context.runtime_env().cache_manager.get_file_statistic_cache();
     context.register_table(table.name, Arc::new(ListingTable::try_new(listing)?.with_cache(statistics)))?;
+    check_stored_codes(context, table.name).await?;
     Ok(newest_modification(directory))
 }
 
@@ -164,7 +168,9 @@ async fn register_extra_dataset(
     let present = MARKING_COLUMNS.iter().filter(|column| source_schema.field_with_name(column).is_ok()).count();
     let batches = match present {
         0 => add_markings(config, dataset, &source_schema, batches)?,
-        count if count == MARKING_COLUMNS.len() => batches,
+        count if count == MARKING_COLUMNS.len() => {
+            batches.into_iter().map(with_derived_codes).collect::<Result<Vec<_>, _>>()?
+        }
         _ => {
             return Err(NodeError::Schema(format!(
                 "dataset {}: has some but not all marking columns ({})",
@@ -186,7 +192,10 @@ fn add_markings(
     batches: Vec<RecordBatch>,
 ) -> Result<Vec<RecordBatch>, NodeError> {
     let mut fields = cdm::marking_fields();
-    fields.extend(source_schema.fields().iter().map(|field| field.as_ref().clone()));
+    let source_columns: Vec<usize> = (0..source_schema.fields().len())
+        .filter(|&index| source_schema.field(index).name() != cdm::MARKING_CODE)
+        .collect();
+    fields.extend(source_columns.iter().map(|&index| source_schema.field(index).clone()));
     let schema = Arc::new(Schema::new(fields));
     let markings = &dataset.default_markings;
     let force = markings.force.clone().unwrap_or_else(|| config.region.clone());
@@ -199,6 +208,8 @@ fn add_markings(
         next_row += rows as u64;
         let constant = |value: &str| -> ArrayRef { Arc::new(StringArray::from(vec![value; rows])) };
         let conditions: ArrayRef = Arc::new(StringArray::from(vec![markings.handling_conditions.as_deref(); rows]));
+        let code =
+            marking_code(&markings.classification, &markings.handling_code, markings.handling_conditions.as_deref());
         let mut columns: Vec<ArrayRef> = vec![
             Arc::new(ids),
             constant(&config.region),
@@ -206,8 +217,9 @@ fn add_markings(
             constant(&markings.classification),
             constant(&markings.handling_code),
             conditions,
+            Arc::new(Int8Array::from(vec![code; rows])),
         ];
-        columns.extend(batch.columns().iter().cloned());
+        columns.extend(source_columns.iter().map(|&index| batch.column(index).clone()));
         marked.push(RecordBatch::try_new(schema.clone(), columns)?);
     }
     Ok(marked)

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod entity_index;
 pub mod error;
 pub mod guard;
+pub mod marking_codes;
 pub mod plan_cache;
 pub mod search;
 pub mod server;

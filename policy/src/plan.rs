@@ -1,24 +1,18 @@
 //! Row and column rules compiled into DataFusion: predicates over the marking columns, applied to
 //! the table scan before anything else (so joins, views and aggregates only ever see permitted
 //! rows: threat 46, INV-7), and a projection that replaces masked columns with typed NULLs.
-//! These are exactly the rules of `RowRules::visibility`, expressed as plan expressions.
+//! These are exactly the rules of `RowRules::visibility`, expressed as plan expressions over the
+//! `marking_code` column (integer tests; the code of a row with invalid markings is NULL, which
+//! no predicate keeps) and the owning `region`.
 
 use datafusion::common::{Column, DFSchema, ScalarValue};
 use datafusion::error::DataFusionError;
-use datafusion::functions::string::expr_fn::btrim;
 use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, cast, ident, lit};
-use toex_common::cdm::{CLASSIFICATION, HANDLING_CODE, HANDLING_CONDITIONS, REGION};
-use toex_common::markings::HandlingCode;
+use toex_common::cdm::{MARKING_CODE, REGION};
+use toex_common::markings::{highest_code_up_to, permitted_codes_up_to};
 
 use crate::decision::Access;
 use crate::rows::{HandlingCRule, RowRules};
-
-/// Every character Unicode calls white space (`char::is_whitespace`), so that conditions
-/// trimmed of them are empty exactly when [`crate::rows::conditions_present`] says they are
-/// absent. Trimming a fixed set is one pass over each value; the regular expression it replaced
-/// (`\S`, a Unicode class) was compiled again for every batch of every scan.
-const WHITE_SPACE: &str = "\u{9}\u{a}\u{b}\u{c}\u{d}\u{20}\u{85}\u{a0}\u{1680}\u{2000}\u{2001}\u{2002}\u{2003}\u{2004}\
-                           \u{2005}\u{2006}\u{2007}\u{2008}\u{2009}\u{200a}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}";
 
 /// Why row or column rules could not be compiled into a plan.
 #[derive(Debug, thiserror::Error)]
@@ -61,14 +55,13 @@ fn release_filter(rules: &RowRules, owner: Option<&str>) -> Expr {
     match rules.access {
         Access::Records | Access::AggregatesOnly => match released_c_rows(rules, owner) {
             ReleasedCRows::OnlyOf(home_region) => {
-                hittable_rows(rules, owner).and(permitted().or(ident(REGION).eq(lit(home_region))))
+                hittable_rows(rules, owner).and(permitted(rules).or(ident(REGION).eq(lit(home_region))))
             }
             // Every row kept is owned by the home region, so every hittable row is released.
             ReleasedCRows::All => hittable_rows(rules, owner),
-            // Only P rows are released, so the test that C rows carry conditions can go: a P row
-            // passes it whatever its conditions. The same rows, with two string tests fewer per
-            // row (the national analyst's rule everywhere, a regional one's away from home).
-            ReleasedCRows::Nothing => owned_by(allowed_classification(rules).and(permitted()), owner),
+            // Only P rows are released (the national analyst's rule everywhere, a regional one's
+            // away from home).
+            ReleasedCRows::Nothing => owned_by(permitted(rules), owner),
         },
         Access::HitsOnly | Access::Denied => lit(false),
     }
@@ -87,25 +80,20 @@ pub fn hit_filter(rules: &RowRules) -> Expr {
 
 /// Rows with valid markings at or below clearance (owned by `owner`, when given).
 fn hittable_rows(rules: &RowRules, owner: Option<&str>) -> Expr {
-    let conditions_given = ident(HANDLING_CODE)
-        .eq(lit(HandlingCode::Conditions.as_str()))
-        .and(ident(HANDLING_CONDITIONS).is_not_null())
-        .and(btrim(vec![ident(HANDLING_CONDITIONS), lit(WHITE_SPACE)]).not_eq(lit("")));
-    owned_by(allowed_classification(rules).and(permitted().or(conditions_given)), owner)
+    let rows = match rules.max_classification {
+        // Bounded below too, so that a code no marking produces can never pass.
+        Some(max) => ident(MARKING_CODE).between(lit(0i8), lit(highest_code_up_to(max))),
+        None => lit(false),
+    };
+    owned_by(rows, owner)
 }
 
-/// Classification at or below clearance (`false` without a clearance, or for an unknown level).
-fn allowed_classification(rules: &RowRules) -> Expr {
-    let allowed = rules.allowed_classifications();
-    if allowed.is_empty() {
-        return lit(false);
+/// Handling code P at or below clearance (`false` without a clearance).
+fn permitted(rules: &RowRules) -> Expr {
+    match rules.max_classification {
+        Some(max) => ident(MARKING_CODE).in_list(permitted_codes_up_to(max).into_iter().map(lit).collect(), false),
+        None => lit(false),
     }
-    ident(CLASSIFICATION).in_list(allowed.into_iter().map(|level| lit(level.as_str())).collect(), false)
-}
-
-/// Handling code P.
-fn permitted() -> Expr {
-    ident(HANDLING_CODE).eq(lit(HandlingCode::Permitted.as_str()))
 }
 
 /// `rows`, and owned by `owner` when given.
@@ -183,17 +171,4 @@ fn restrict_with_filter(scan: LogicalPlan, rules: &RowRules, filter: Expr) -> Re
         .map_err(plan_error)?
         .build()
         .map_err(plan_error)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::WHITE_SPACE;
-
-    #[test]
-    fn the_trimmed_set_is_exactly_what_unicode_calls_white_space() {
-        let listed: Vec<char> = WHITE_SPACE.chars().collect();
-        let unicode: Vec<char> =
-            (0..=u32::from(char::MAX)).filter_map(char::from_u32).filter(|c| c.is_whitespace()).collect();
-        assert_eq!(listed, unicode);
-    }
 }

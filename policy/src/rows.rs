@@ -3,6 +3,7 @@
 //! masked. `RowRules::visibility` is the per-row truth that the DataFusion filters in `plan`
 //! compile; hit/no-hit counting and the property tests use it directly.
 
+pub use toex_common::markings::conditions_present;
 use toex_common::markings::{Classification, HandlingCode};
 
 use crate::decision::Access;
@@ -185,11 +186,6 @@ impl RowRules {
             HandlingCRule::OwningRegionOnly { home_region } => !home_region.is_empty() && home_region == owning_region,
         }
     }
-}
-
-/// True when handling conditions hold at least one non-whitespace character.
-pub fn conditions_present(conditions: Option<&str>) -> bool {
-    conditions.is_some_and(|text| text.chars().any(|character| !character.is_whitespace()))
 }
 
 /// What one row means to `principal` reading `table` of `region` with `access`.

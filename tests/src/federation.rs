@@ -48,11 +48,12 @@ impl Server {
     }
 }
 
-/// Generates synthetic data for `regions` under `root` (skipping regions already generated).
+/// Generates synthetic data for `regions` under `root` (skipping regions already generated in
+/// today's format).
 pub fn generate_regions(root: &Path, regions: &[&str], scale: u64, seed: u64) -> anyhow::Result<()> {
     for region in regions {
         let directory = root.join(region);
-        if directory.join("ground_truth.json").exists() {
+        if toex_datagen::is_current(&directory) {
             continue;
         }
         let options = toex_datagen::GenOptions { region: (*region).to_owned(), scale, seed };

@@ -135,11 +135,11 @@ async fn wait_for(mut stopped: watch::Receiver<bool>) {
     let _ = stopped.wait_for(|stop| *stop).await;
 }
 
-/// Generates any region whose data is missing.
+/// Generates any region whose data is missing or was written by an older generator.
 async fn ensure_data(data_root: &Path, scale: u64, seed: u64) -> anyhow::Result<()> {
     for region in REGIONS {
         let directory = data_root.join(region.code);
-        if directory.join("ground_truth.json").exists() {
+        if toex_datagen::is_current(&directory) {
             continue;
         }
         println!("generating synthetic data for {} ({} persons)...", region.code, scale);

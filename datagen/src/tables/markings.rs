@@ -1,9 +1,11 @@
-//! Builders for the six marking columns every table starts with.
+//! Builders for the marking columns every table starts with: the six text markings and the
+//! marking code derived from them.
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, StringBuilder};
+use arrow::array::{ArrayRef, Int8Builder, StringBuilder};
 use rand::Rng;
+use toex_common::markings::marking_code;
 
 use crate::error::GenError;
 use crate::ids::{table_letters, write_record_id};
@@ -20,6 +22,7 @@ pub(crate) struct MarkingBuilders {
     classification: StringBuilder,
     handling_code: StringBuilder,
     handling_conditions: StringBuilder,
+    code: Int8Builder,
 }
 
 impl MarkingBuilders {
@@ -35,6 +38,7 @@ impl MarkingBuilders {
             classification: StringBuilder::new(),
             handling_code: StringBuilder::new(),
             handling_conditions: StringBuilder::new(),
+            code: Int8Builder::new(),
         })
     }
 
@@ -48,9 +52,12 @@ impl MarkingBuilders {
         self.classification.append_value(marking.classification.as_str());
         self.handling_code.append_value(marking.handling_code.as_str());
         self.handling_conditions.append_option(marking.handling_conditions);
+        let code =
+            marking_code(marking.classification.as_str(), marking.handling_code.as_str(), marking.handling_conditions);
+        self.code.append_option(code);
     }
 
-    /// The six finished marking arrays, in schema order.
+    /// The seven finished marking arrays, in schema order.
     pub(crate) fn finish(&mut self) -> Vec<ArrayRef> {
         vec![
             Arc::new(self.record_id.finish()),
@@ -59,6 +66,7 @@ impl MarkingBuilders {
             Arc::new(self.classification.finish()),
             Arc::new(self.handling_code.finish()),
             Arc::new(self.handling_conditions.finish()),
+            Arc::new(self.code.finish()),
         ]
     }
 }

@@ -59,6 +59,12 @@ pub fn strings(batch: &RecordBatch, column: &str) -> Vec<Option<String>> {
     (0..array.len()).map(|row| array.is_valid(row).then(|| array.value(row).to_owned())).collect()
 }
 
+/// The values of the Int8 `marking_code` column, `None` for nulls.
+pub fn marking_codes(batch: &RecordBatch) -> Vec<Option<i8>> {
+    let array = batch.column_by_name("marking_code").expect("column").as_primitive::<arrow::datatypes::Int8Type>();
+    (0..array.len()).map(|row| array.is_valid(row).then(|| array.value(row))).collect()
+}
+
 /// The values of a Float64 column, `None` for nulls.
 pub fn floats(batch: &RecordBatch, column: &str) -> Vec<Option<f64>> {
     let array = batch.column_by_name(column).expect("column").as_primitive::<arrow::datatypes::Float64Type>();

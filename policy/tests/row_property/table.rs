@@ -5,12 +5,13 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::array::{Array, Int8Array, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::catalog::MemTable;
 use datafusion::catalog::view::ViewTable;
 use datafusion::logical_expr::Expr;
 use datafusion::prelude::SessionContext;
+use toex_common::markings::marking_code;
 use toex_policy::{RowRules, hit_filter, restrict_plan, row_filter};
 
 use crate::model::TestRecord;
@@ -25,6 +26,7 @@ fn batch(records: &[TestRecord]) -> RecordBatch {
         Field::new("classification", DataType::Utf8, false),
         Field::new("handling_code", DataType::Utf8, false),
         Field::new("handling_conditions", DataType::Utf8, true),
+        Field::new("marking_code", DataType::Int8, true),
         Field::new("summary", DataType::Utf8, false),
     ]));
     let ids: Vec<String> = (0..records.len()).map(|index| format!("r{index}")).collect();
@@ -37,6 +39,12 @@ fn batch(records: &[TestRecord]) -> RecordBatch {
             column(records.iter().map(|record| Some(record.classification)).collect()),
             column(records.iter().map(|record| Some(record.handling_code)).collect()),
             column(records.iter().map(|record| record.conditions).collect()),
+            Arc::new(
+                records
+                    .iter()
+                    .map(|record| marking_code(record.classification, record.handling_code, record.conditions))
+                    .collect::<Int8Array>(),
+            ),
             column(records.iter().map(|_| Some(SUMMARY)).collect()),
         ],
     )
