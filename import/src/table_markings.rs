@@ -12,14 +12,21 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
-use toex_common::cdm::{MARKING_CODE, MARKING_COLUMNS, REGION, marking_codes_of, marking_fields};
-use toex_common::markings::marking_code;
+use toex_common::cdm::{
+    CLASSIFICATION, HANDLING_CODE, HANDLING_CONDITIONS, MARKING_CODE, MARKING_COLUMNS, REGION, marking_fields,
+};
+use toex_common::markings::{marking_code, marking_codes};
 
 use crate::error::ImportError;
 use crate::table::DefaultMarkings;
 
-/// Position of the `region` column within [`MARKING_COLUMNS`].
-const REGION_POSITION: usize = 1;
+/// Position of a column within [`MARKING_COLUMNS`] (every name passed is one of them).
+fn marking_position(name: &str) -> usize {
+    MARKING_COLUMNS
+        .iter()
+        .position(|column| *column == name)
+        .unwrap_or_else(|| unreachable!("{name} is a marking column"))
+}
 
 /// How the markings of one dataset are produced.
 pub(crate) struct MarkingPlan {
@@ -104,10 +111,10 @@ impl MarkingPlan {
                 for &index in markings {
                     columns.push(as_utf8(batch.column(index)).map_err(arrow_error)?);
                 }
-                self.check_region(&columns[REGION_POSITION], region, rows_before)?;
-                let text_markings = Arc::new(Schema::new(marking_fields()[..MARKING_COLUMNS.len()].to_vec()));
-                let text_batch = RecordBatch::try_new(text_markings, columns.clone()).map_err(arrow_error)?;
-                columns.push(Arc::new(marking_codes_of(&text_batch).map_err(arrow_error)?));
+                self.check_region(&columns[marking_position(REGION)], region, rows_before)?;
+                let text = |name: &str| columns[marking_position(name)].as_string::<i32>();
+                let codes = marking_codes(text(CLASSIFICATION), text(HANDLING_CODE), text(HANDLING_CONDITIONS));
+                columns.push(Arc::new(codes));
                 columns
             }
         };

@@ -11,7 +11,7 @@ use arrow::array::{AsArray, Int8Array, RecordBatch};
 use arrow::datatypes::Int8Type;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use toex_common::markings::{Classification, highest_code_up_to};
+use toex_common::markings::marking_code;
 use toex_tests::federation::generate_regions;
 use toex_tests::security::LocalSecurity;
 
@@ -68,7 +68,7 @@ async fn a_node_refuses_files_whose_marking_codes_disagree_with_their_markings()
 
     let file = data_root.join(REGION).join("intel_reports").join("part-00000.parquet");
     let original = read(&file);
-    let secret = highest_code_up_to(Classification::Secret) - 1;
+    let secret = marking_code("SECRET", "P", None).expect("a valid marking");
     let secret_rows: usize = original
         .iter()
         .map(|batch| {
@@ -78,9 +78,10 @@ async fn a_node_refuses_files_whose_marking_codes_disagree_with_their_markings()
         .sum();
     assert!(secret_rows > 0, "the generated reports include SECRET, P rows");
 
+    let official = marking_code("OFFICIAL", "P", None).expect("a valid marking");
     // Every SECRET, P row relabelled with the code of OFFICIAL, P: the text still says SECRET.
     let relabelled = with_codes(&original, |codes| {
-        codes.iter().map(|code| code.map(|code| if code == secret { 0 } else { code })).collect()
+        codes.iter().map(|code| code.map(|code| if code == secret { official } else { code })).collect()
     });
     write(&file, &relabelled);
     let refused = toex_node::datasets::load(&config).await.err().expect("disagreeing codes are refused").to_string();
