@@ -19,7 +19,7 @@ use toex_common::markings::marking_code;
 use crate::config::{DatasetConfig, DatasetFormat, NodeConfig};
 use crate::entity_index::EntityIndex;
 use crate::error::NodeError;
-use crate::marking_codes::{check_stored_codes, with_derived_codes};
+use crate::marking_codes::{CheckedRows, check_stored_codes, with_derived_codes};
 use crate::plan_cache::PlanCache;
 
 /// One table the node offers.
@@ -31,6 +31,9 @@ pub struct LoadedTable {
     pub common_data_model: bool,
     /// Newest modification time of the table's files (load time for tables with no files).
     pub freshness: SystemTime,
+    /// True when the load found every row owned by this node's region, so the release filter
+    /// needs no per-row ownership test (false for extra datasets: they are not checked).
+    pub every_row_owned: bool,
 }
 
 /// A region's data, ready to query.
@@ -50,6 +53,11 @@ impl RegionData {
     pub fn freshness(&self) -> SystemTime {
         self.tables.iter().map(|table| table.freshness).max().unwrap_or(SystemTime::UNIX_EPOCH)
     }
+
+    /// True when the load found every row of `table` owned by this node's region.
+    pub fn every_row_owned(&self, table: &str) -> bool {
+        self.tables.iter().any(|loaded| loaded.name == table && loaded.every_row_owned)
+    }
 }
 
 /// Loads every common-data-model table and every configured extra dataset.
@@ -66,13 +74,14 @@ pub async fn load(config: &NodeConfig) -> Result<RegionData, NodeError> {
     let mut tables = Vec::new();
     for table in cdm::tables() {
         let directory = config.data_dir.join(table.name);
-        let freshness = register_cdm_table(&context, table, &directory).await?;
+        let (freshness, checked) = register_cdm_table(&context, table, &directory, &config.region).await?;
         tables.push(LoadedTable {
             name: table.name.to_owned(),
             schema: table.schema.clone(),
             rows: count_rows(&context, table.name).await?,
             common_data_model: true,
             freshness,
+            every_row_owned: checked.owned_elsewhere == 0,
         });
     }
     for dataset in &config.datasets {
@@ -83,6 +92,7 @@ pub async fn load(config: &NodeConfig) -> Result<RegionData, NodeError> {
             rows: count_rows(&context, &dataset.name).await?,
             common_data_model: false,
             freshness: newest_modification(&dataset.path),
+            every_row_owned: false,
         });
     }
     let index = EntityIndex::build(&context).await?;
@@ -91,16 +101,18 @@ pub async fn load(config: &NodeConfig) -> Result<RegionData, NodeError> {
 }
 
 /// Registers a CDM table over a directory of Parquet files, or as an empty table when the
-/// directory does not exist. Files whose schema disagrees with the CDM refuse the load.
+/// directory does not exist. Files whose schema or marking codes disagree with the CDM refuse
+/// the load. Returns the files' freshness and what their rows were found to be.
 async fn register_cdm_table(
     context: &SessionContext,
     table: &cdm::CdmTable,
     directory: &Path,
-) -> Result<SystemTime, NodeError> {
+    region: &str,
+) -> Result<(SystemTime, CheckedRows), NodeError> {
     if !directory.is_dir() {
         let empty = MemTable::try_new(table.schema.clone(), vec![vec![]])?;
         context.register_table(table.name, Arc::new(empty))?;
-        return Ok(SystemTime::UNIX_EPOCH);
+        return Ok((SystemTime::UNIX_EPOCH, CheckedRows { owned_elsewhere: 0 }));
     }
     let url = ListingTableUrl::parse(directory.to_string_lossy())?;
     let options = ListingOptions::new(Arc::new(
@@ -114,8 +126,8 @@ async fn register_cdm_table(
     // by path, size and modification time), so planning does not rebuild them from the footers.
     let statistics = context.runtime_env().cache_manager.get_file_statistic_cache();
     context.register_table(table.name, Arc::new(ListingTable::try_new(listing)?.with_cache(statistics)))?;
-    check_stored_codes(context, table.name).await?;
-    Ok(newest_modification(directory))
+    let checked = check_stored_codes(context, table.name, region).await?;
+    Ok((newest_modification(directory), checked))
 }
 
 /// Every CDM column must be present with the CDM type (extra columns are refused too, so the

@@ -149,7 +149,7 @@ impl NodeEngine {
             }
         };
         stages.mark("parse");
-        let rules = self.table_rules(caller, &resolved.shape)?;
+        let rules = self.table_rules(&data, caller, &resolved.shape)?;
         stages.mark("policy");
         // A plan calling `now()` is optimised afresh against a state stamped with this query's
         // start time; every other plan against the snapshot's state, and only once per rules.
@@ -179,8 +179,9 @@ impl NodeEngine {
     }
 
     /// The node's decision for every table `shape` reads, as row and column rules; refuses the
-    /// whole query when any table releases no rows to `caller` for this kind of request.
-    fn table_rules(&self, caller: &Delegated, shape: &PlanShape) -> Result<TableRules, NodeError> {
+    /// whole query when any table releases no rows to `caller` for this kind of request. A table
+    /// `data` found wholly this region's at load is filtered without a per-row ownership test.
+    fn table_rules(&self, data: &RegionData, caller: &Delegated, shape: &PlanShape) -> Result<TableRules, NodeError> {
         let kind = if shape.aggregate_only { RequestKind::Aggregate } else { RequestKind::Sql };
         let mut rules = BTreeMap::new();
         for table in &shape.tables {
@@ -193,7 +194,8 @@ impl NodeEngine {
                     decided.access.as_str()
                 )));
             }
-            rules.insert(table.clone(), self.guard.rules(caller, table, decided.access));
+            let table_rules = self.guard.rules(caller, table, decided.access);
+            rules.insert(table.clone(), table_rules.with_every_row_owned(data.every_row_owned(table)));
         }
         Ok(rules)
     }

@@ -3,7 +3,8 @@
 //! rows: threat 46, INV-7), and a projection that replaces masked columns with typed NULLs.
 //! These are exactly the rules of `RowRules::visibility`, expressed as plan expressions over the
 //! `marking_code` column (integer tests; the code of a row with invalid markings is NULL, which
-//! no predicate keeps) and the owning `region`.
+//! no predicate keeps) and the owning `region` (left out where the reader found, at load, that
+//! the region owns every row: [`RowRules::every_row_owned`]).
 
 use datafusion::common::{Column, DFSchema, ScalarValue};
 use datafusion::error::DataFusionError;
@@ -61,7 +62,7 @@ fn release_filter(rules: &RowRules, owner: Option<&str>) -> Expr {
             ReleasedCRows::All => hittable_rows(rules, owner),
             // Only P rows are released (the national analyst's rule everywhere, a regional one's
             // away from home).
-            ReleasedCRows::Nothing => owned_by(permitted(rules), owner),
+            ReleasedCRows::Nothing => owned_by(permitted(rules), rules, owner),
         },
         Access::HitsOnly | Access::Denied => lit(false),
     }
@@ -85,7 +86,7 @@ fn hittable_rows(rules: &RowRules, owner: Option<&str>) -> Expr {
         Some(max) => ident(MARKING_CODE).between(lit(0i8), lit(highest_code_up_to(max))),
         None => lit(false),
     };
-    owned_by(rows, owner)
+    owned_by(rows, rules, owner)
 }
 
 /// Handling code P at or below clearance (`false` without a clearance).
@@ -96,11 +97,11 @@ fn permitted(rules: &RowRules) -> Expr {
     }
 }
 
-/// `rows`, and owned by `owner` when given.
-fn owned_by(rows: Expr, owner: Option<&str>) -> Expr {
+/// `rows`, and owned by `owner` when given (a test left out when every row is `owner`'s).
+fn owned_by(rows: Expr, rules: &RowRules, owner: Option<&str>) -> Expr {
     match owner {
-        Some(region) => rows.and(ident(REGION).eq(lit(region))),
-        None => rows,
+        Some(region) if !rules.every_row_owned => rows.and(ident(REGION).eq(lit(region))),
+        _ => rows,
     }
 }
 

@@ -98,6 +98,10 @@ pub struct RowRules {
     pub handling_c: HandlingCRule,
     /// Columns of `table` replaced by typed NULLs.
     pub masked_columns: Vec<String>,
+    /// True when the reader established, as it loaded `table`, that `region` owns every row:
+    /// the row filter then leaves out its per-row ownership test, which could drop nothing.
+    /// False unless set with [`RowRules::with_every_row_owned`].
+    pub every_row_owned: bool,
 }
 
 impl RowRules {
@@ -129,7 +133,15 @@ impl RowRules {
             max_classification: principal.clearance,
             handling_c: HandlingCRule::OwningRegionOnly { home_region: principal.home_region.clone() },
             masked_columns,
+            every_row_owned: false,
         }
+    }
+
+    /// These rules for a table whose every row `region` owns (`owned`), as its reader found
+    /// when it loaded the table. The rows' meaning does not change: only the filter's test.
+    pub fn with_every_row_owned(mut self, owned: bool) -> Self {
+        self.every_row_owned = owned;
+        self
     }
 
     /// Classifications at or below the clearance, least sensitive first (empty without one).

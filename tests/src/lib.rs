@@ -8,6 +8,7 @@ pub mod compare;
 pub mod federation;
 pub mod load;
 pub mod log_capture;
+pub mod parquet_files;
 pub mod security;
 
 pub use federation::{Answer, Federation};

@@ -3,33 +3,16 @@
 //! release a row its classification forbids), or that has no codes, is refused at load with the
 //! table named, and the same files load again once rewritten correctly.
 
-use std::fs::File;
-use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{AsArray, Int8Array, RecordBatch};
 use arrow::datatypes::Int8Type;
-use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use toex_common::markings::marking_code;
 use toex_tests::federation::generate_regions;
+use toex_tests::parquet_files::{read, write};
 use toex_tests::security::LocalSecurity;
 
 const REGION: &str = "NWROCU";
-
-fn read(path: &Path) -> Vec<RecordBatch> {
-    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(path).expect("open")).expect("reader");
-    reader.build().expect("build").map(|batch| batch.expect("batch")).collect()
-}
-
-fn write(path: &Path, batches: &[RecordBatch]) {
-    let mut writer =
-        ArrowWriter::try_new(File::create(path).expect("create"), batches[0].schema(), None).expect("writer");
-    for batch in batches {
-        writer.write(batch).expect("write");
-    }
-    writer.close().expect("close");
-}
 
 /// `batches` with the marking code column replaced by `codes` of it.
 fn with_codes(batches: &[RecordBatch], codes: impl Fn(&Int8Array) -> Int8Array) -> Vec<RecordBatch> {
@@ -67,7 +50,7 @@ async fn a_node_refuses_files_whose_marking_codes_disagree_with_their_markings()
     toex_node::datasets::load(&config).await.expect("generated data loads");
 
     let file = data_root.join(REGION).join("intel_reports").join("part-00000.parquet");
-    let original = read(&file);
+    let original = read(&file).expect("read");
     let secret = marking_code("SECRET", "P", None).expect("a valid marking");
     let secret_rows: usize = original
         .iter()
@@ -83,22 +66,22 @@ async fn a_node_refuses_files_whose_marking_codes_disagree_with_their_markings()
     let relabelled = with_codes(&original, |codes| {
         codes.iter().map(|code| code.map(|code| if code == secret { official } else { code })).collect()
     });
-    write(&file, &relabelled);
+    write(&file, &relabelled).expect("write");
     let refused = toex_node::datasets::load(&config).await.err().expect("disagreeing codes are refused").to_string();
     assert!(refused.contains("table intel_reports"), "{refused}");
     assert!(refused.contains(&format!("{secret_rows} rows have a marking_code")), "{refused}");
 
     // A NULL where the markings are valid is refused too (it would hide rows, not leak them,
     // but the file is still not what the markings say).
-    write(&file, &with_codes(&original, |codes| codes.iter().map(|_| None).collect()));
+    write(&file, &with_codes(&original, |codes| codes.iter().map(|_| None).collect())).expect("write");
     let refused = toex_node::datasets::load(&config).await.err().expect("missing codes are refused").to_string();
     assert!(refused.contains("table intel_reports"), "{refused}");
 
     // Files written before the column existed.
-    write(&file, &without_codes(&original));
+    write(&file, &without_codes(&original)).expect("write");
     let refused = toex_node::datasets::load(&config).await.err().expect("old files are refused").to_string();
     assert!(refused.contains("column marking_code is missing from the files"), "{refused}");
 
-    write(&file, &original);
+    write(&file, &original).expect("write");
     toex_node::datasets::load(&config).await.expect("the rewritten files load again");
 }

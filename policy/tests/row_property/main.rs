@@ -2,7 +2,8 @@
 //! `row_visibility`, and the DataFusion row filter, hit filter and restricted plan evaluated on an
 //! in-memory table all agree exactly with a tiny reference model written independently
 //! (`model.rs`); an aggregate over the restricted table counts exactly the rows the model says
-//! are released, and masked columns come back NULL.
+//! are released, and masked columns come back NULL. Over rows all owned by the node's region, the
+//! filters without the per-row ownership test keep exactly what they keep with it.
 
 mod model;
 mod table;
@@ -17,7 +18,8 @@ use proptest::prelude::*;
 use table::{SUMMARY, observe};
 use toex_common::markings::Classification;
 use toex_policy::{
-    PolicyEngine, Principal, Purpose, Request, RequestKind, RowMarkings, RowRules, Visibility, combine, row_visibility,
+    Access, PolicyEngine, Principal, Purpose, Request, RequestKind, RowMarkings, RowRules, Visibility, combine,
+    row_filter, row_visibility,
 };
 
 fn check_case(
@@ -82,7 +84,34 @@ fn check_case(
     restricted.sort();
     prop_assert_eq!(restricted, want_restricted);
     prop_assert_eq!(observed.count, i64::try_from(want_released.len()).unwrap_or(i64::MAX));
+
+    // Where the reader found every row its own, the filters leave out the ownership test and
+    // must keep exactly what they keep with it.
+    let own: Vec<TestRecord> = records.iter().filter(|record| record.region == region).cloned().collect();
+    let tested = runtime.block_on(observe(&own, &rules));
+    let trusted = runtime.block_on(observe(&own, &rules.clone().with_every_row_owned(true)));
+    prop_assert_eq!(trusted, tested);
     Ok(())
+}
+
+/// The names of the columns `rules`' row filter reads.
+fn filter_columns(rules: &RowRules) -> BTreeSet<String> {
+    row_filter(rules).column_refs().iter().map(|column| column.name.clone()).collect()
+}
+
+#[test]
+fn the_ownership_test_is_left_out_only_where_every_row_is_owned() {
+    let principal = Principal {
+        subject: "ownership-user".to_owned(),
+        home_region: "LONDON".to_owned(),
+        roles: vec!["national_analyst".to_owned()],
+        clearance: Some(Classification::Secret),
+    };
+    let rules = RowRules::for_request(&principal, "NWROCU", TABLE, Access::Records);
+    assert!(!rules.every_row_owned, "rules test ownership unless told otherwise");
+    assert!(filter_columns(&rules).contains("region"));
+    let owned = rules.with_every_row_owned(true);
+    assert_eq!(filter_columns(&owned), BTreeSet::from(["marking_code".to_owned()]));
 }
 
 proptest! {

@@ -62,6 +62,7 @@ fn string_column(batches: &[RecordBatch], index: usize) -> Vec<Option<String>> {
     values
 }
 
+#[derive(Debug, PartialEq, Eq)]
 pub struct Observed {
     pub released: BTreeSet<String>,
     pub hits: BTreeSet<String>,
