@@ -75,6 +75,13 @@ pub async fn load(config: &NodeConfig) -> Result<RegionData, NodeError> {
     for table in cdm::tables() {
         let directory = config.data_dir.join(table.name);
         let (freshness, checked) = register_cdm_table(&context, table, &directory, &config.region).await?;
+        if checked.owned_elsewhere > 0 {
+            tracing::warn!(
+                table = table.name,
+                rows = checked.owned_elsewhere,
+                "rows another region owns (or with no region) are in this node's files; they are never released"
+            );
+        }
         tables.push(LoadedTable {
             name: table.name.to_owned(),
             schema: table.schema.clone(),

@@ -1,13 +1,14 @@
 //! A node releases only the rows its region owns. It counts, as it loads a table, the rows some
 //! other region owns: where there are none its release filter leaves out the per-row ownership
 //! test, and where there are some the test stays and those rows never leave the node, through
-//! the hub or in a count.
+//! the hub or in a count; the node's log names the table and how many rows, never a record.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use arrow::array::{AsArray, RecordBatch, StringArray};
 use toex_tests::federation::{Answer, Federation, generate_regions};
+use toex_tests::log_capture::Capture;
 use toex_tests::parquet_files::{read, write};
 use toex_tests::security::LocalSecurity;
 
@@ -63,6 +64,13 @@ fn count(answer: &Answer) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_another_region_owns_never_leave_a_node() -> anyhow::Result<()> {
+    let capture = Capture::default();
+    tracing_subscriber::fmt()
+        .with_env_filter("warn")
+        .with_writer(capture.clone())
+        .with_ansi(false)
+        .try_init()
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
     let dir = tempfile::tempdir()?;
     let data_root = dir.path().join("data");
     generate_regions(&data_root, &[REGION], 300, 7)?;
@@ -83,6 +91,14 @@ async fn rows_another_region_owns_never_leave_a_node() -> anyhow::Result<()> {
     let loaded = toex_node::datasets::load(&config).await?;
     assert!(!loaded.every_row_owned("intel_reports"), "the load sees the rows {ELSEWHERE} owns");
     assert!(loaded.every_row_owned("persons"), "other tables are still all the region's own");
+    // The operator hears of them: the table and how many, never a record.
+    let warnings: Vec<String> = capture.lines().into_iter().filter(|line| line.contains("never released")).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("intel_reports") && warnings[0].contains(&format!("rows={}", moved.len())),
+        "{warnings:?}"
+    );
+    assert!(!warnings[0].contains("NWROCU-IR-"), "no record id in the log: {warnings:?}");
 
     let released_moved: BTreeSet<&String> = before.intersection(&moved).collect();
     assert!(!released_moved.is_empty(), "some relabelled rows were released before");
