@@ -10,6 +10,19 @@ use tracing_subscriber::fmt::MakeWriter;
 pub struct Capture(Arc<Mutex<Vec<u8>>>);
 
 impl Capture {
+    /// Installs a plain-text subscriber at `filter` (`"info"`, `"debug"` ...) as this test
+    /// binary's global one, writing into the returned capture.
+    pub fn install(filter: &str) -> anyhow::Result<Self> {
+        let capture = Self::default();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(capture.clone())
+            .with_ansi(false)
+            .try_init()
+            .map_err(|error| anyhow::anyhow!("{error}"))?;
+        Ok(capture)
+    }
+
     /// Everything written so far.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()

@@ -10,13 +10,7 @@ use toex_tests::log_capture::Capture;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_token_key_or_record_content_reaches_the_logs() -> anyhow::Result<()> {
-    let capture = Capture::default();
-    tracing_subscriber::fmt()
-        .with_env_filter("debug")
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .try_init()
-        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    let capture = Capture::install("debug")?;
 
     let data = tempfile::tempdir()?;
     generate_regions(data.path(), &["NWROCU", "LONDON"], 200, 9)?;

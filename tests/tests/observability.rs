@@ -54,13 +54,7 @@ fn lines_of<'a>(lines: &'a [String], trace_id: &str, path: &str) -> Vec<&'a Stri
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_trace_id_follows_a_query_from_the_caller_through_the_hub_to_every_node() -> anyhow::Result<()> {
-    let capture = Capture::default();
-    tracing_subscriber::fmt()
-        .with_env_filter("info")
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .try_init()
-        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    let capture = Capture::install("info")?;
     let data = tempfile::tempdir()?;
     generate_regions(data.path(), &REGIONS, 100, 3)?;
     let federation = Federation::start(data.path(), &REGIONS).await?;

@@ -64,13 +64,7 @@ fn count(answer: &Answer) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_another_region_owns_never_leave_a_node() -> anyhow::Result<()> {
-    let capture = Capture::default();
-    tracing_subscriber::fmt()
-        .with_env_filter("warn")
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .try_init()
-        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    let capture = Capture::install("warn")?;
     let dir = tempfile::tempdir()?;
     let data_root = dir.path().join("data");
     generate_regions(&data_root, &[REGION], 300, 7)?;
