@@ -45,8 +45,9 @@ pub const GROUND_TRUTH_FILE: &str = "ground_truth.json";
 /// File naming the layout of the files written, so that data written by an older generator is
 /// made again rather than reused (a node refuses files without today's columns).
 pub const FORMAT_FILE: &str = "FORMAT";
-/// The layout written today: the common data model with the `marking_code` column.
-pub const FORMAT: &str = "toex-cdm 2 (marking_code)";
+/// The layout written today: the common data model with the `marking_code` column, rows
+/// clustered by it within each batch of [`BATCH_ROWS`].
+pub const FORMAT: &str = "toex-cdm 3 (rows clustered by marking_code)";
 
 /// True when `out_dir` holds a complete region written in today's [`FORMAT`]: the format file
 /// is written last, so an interrupted or older run reads as absent.

@@ -1,6 +1,7 @@
-//! Streams a table to Parquet: batches of [`BATCH_ROWS`] rows through an `ArrowWriter`
-//! (Snappy, row groups of [`ROW_GROUP_ROWS`], page statistics), so memory does not grow with
-//! the table size. Files are written under a temporary name and renamed into place.
+//! Streams a table to Parquet: batches of [`BATCH_ROWS`] rows, each clustered by
+//! `marking_code`, through an `ArrowWriter` (Snappy, row groups of [`ROW_GROUP_ROWS`], page
+//! statistics), so memory does not grow with the table size. Files are written under a
+//! temporary name and renamed into place.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use toex_common::cdm::CdmTable;
+use toex_common::markings::cluster_by_marking_code;
 
 use crate::error::GenError;
 use crate::tables::TableGenerator;
@@ -70,9 +72,9 @@ fn write_part(
         for number in next..next + rows {
             generator.append_row(number);
         }
-        let batch = generator
-            .finish_batch(&table.schema)
-            .map_err(|source| GenError::Arrow { table: table.name.to_owned(), source })?;
+        let arrow_error = |source| GenError::Arrow { table: table.name.to_owned(), source };
+        let batch = generator.finish_batch(&table.schema).map_err(arrow_error)?;
+        let batch = cluster_by_marking_code(batch).map_err(arrow_error)?;
         writer.write(&batch).map_err(parquet_error)?;
         next += rows;
     }

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use common::{read_table, strings, values};
 use toex_common::markings::marking_code;
 use toex_common::regions::region_by_code;
-use toex_datagen::{GenOptions, generate, luhn_valid};
+use toex_datagen::{BATCH_ROWS, GenOptions, generate, luhn_valid};
 
 fn ids(dir: &std::path::Path, table: &str) -> HashSet<String> {
     values(&read_table(dir, table), "record_id").into_iter().collect()
@@ -43,7 +43,8 @@ fn linked_ids_markings_and_formats_are_valid() {
         let batch = read_table(path, table.name);
         let record_ids = values(&batch, "record_id");
         assert_eq!(record_ids.iter().collect::<HashSet<_>>().len(), record_ids.len(), "{} ids unique", table.name);
-        assert!(record_ids[0].starts_with("NWROCU-") && record_ids[0].ends_with("-00000001"), "{}", record_ids[0]);
+        assert!(record_ids.iter().all(|id| id.starts_with("NWROCU-")), "{} ids name the region", table.name);
+        assert!(record_ids.iter().any(|id| id.ends_with("-00000001")), "{} ids are numbered from 1", table.name);
         for force in values(&batch, "force") {
             assert!(forces.contains(force.as_str()), "{force}");
         }
@@ -60,6 +61,12 @@ fn linked_ids_markings_and_formats_are_valid() {
                 "C" => assert!(conditions[row].as_ref().is_some_and(|text| !text.is_empty())),
                 other => panic!("handling code {other}"),
             }
+        }
+        // Rows are clustered by code within each batch written (NULL first, then ascending).
+        let parsed: Vec<Option<i8>> =
+            stored_codes.iter().map(|code| code.as_deref().map(|code| code.parse().unwrap())).collect();
+        for chunk in parsed.chunks(BATCH_ROWS) {
+            assert!(chunk.is_sorted(), "{} rows not clustered by marking_code", table.name);
         }
         let official = classifications.iter().filter(|value| *value == "OFFICIAL").count() as f64;
         let share = official / batch.num_rows() as f64;
