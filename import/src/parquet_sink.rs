@@ -72,7 +72,8 @@ impl ParquetSink {
         if self.pending_rows >= ROW_GROUP_ROWS { self.write_pending() } else { Ok(()) }
     }
 
-    /// Writes the gathered rows, clustered by marking code, as one row group.
+    /// Hands the gathered rows, clustered by marking code, to the writer (which cuts row groups
+    /// of [`ROW_GROUP_ROWS`], so a group is about one gathering).
     fn write_pending(&mut self) -> Result<(), ImportError> {
         if self.pending.is_empty() {
             return Ok(());
