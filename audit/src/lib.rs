@@ -24,7 +24,7 @@ pub use checkpoint::{
 pub use config::AuditConfig;
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use error::AuditError;
-pub use log::{AuditLog, LogDeps, Receipt};
+pub use log::{AuditLog, LogDeps, PendingCommit, Receipt};
 pub use reconcile::{Mismatch, ReconcileReport, reconcile};
 pub use record::{
     AuditRecord, CompletionStatus, Decision, NodeIdentity, Principal, Purpose, QueryDescription, RecordKind,

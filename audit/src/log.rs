@@ -35,6 +35,25 @@ impl Receipt {
     }
 }
 
+/// Records handed to the writer whose commit may still be under way (see [`AuditLog::submit`]).
+/// Dropping it does not withdraw them.
+#[derive(Debug)]
+#[must_use = "nothing the records document may be released before `durable` succeeds"]
+pub struct PendingCommit {
+    answers: Vec<oneshot::Receiver<Result<Receipt, AuditError>>>,
+}
+
+impl PendingCommit {
+    /// Waits until every record is durable; fails as [`AuditLog::append`] does.
+    pub async fn durable(self) -> Result<Vec<Receipt>, AuditError> {
+        let mut receipts = Vec::with_capacity(self.answers.len());
+        for answer in self.answers {
+            receipts.push(answer.await.map_err(|_| AuditError::Closed)??);
+        }
+        Ok(receipts)
+    }
+}
+
 /// The outside world the log touches: storage, clock and checkpoint key. Tests inject faults
 /// through these.
 pub struct LogDeps {
@@ -156,6 +175,15 @@ impl AuditLog {
     /// disclosure), so the caller waits for one commit instead of one per record. A batch larger
     /// than the writer's bound is still committed whole. Fails as [`Self::append`] does.
     pub async fn append_all(&self, records: Vec<AuditRecord>) -> Result<Vec<Receipt>, AuditError> {
+        self.submit(records).await?.durable().await
+    }
+
+    /// Hands `records` to the writer and returns once they are queued, not once they are
+    /// durable: the caller goes on with work that releases nothing (planning, reading) while
+    /// they commit, and awaits [`PendingCommit::durable`] before it releases anything. The
+    /// trail is one ordered log that refuses everything after a failed write, so any record
+    /// appended later is durable only if these are. Waits while the queue is full.
+    pub async fn submit(&self, records: Vec<AuditRecord>) -> Result<PendingCommit, AuditError> {
         self.ensure_writable()?;
         let mut answers = Vec::with_capacity(records.len());
         let mut pending = Vec::with_capacity(records.len());
@@ -165,11 +193,7 @@ impl AuditLog {
             answers.push(answer);
         }
         self.sender.send(Command::Append { records: pending }).await.map_err(|_| AuditError::Closed)?;
-        let mut receipts = Vec::with_capacity(answers.len());
-        for answer in answers {
-            receipts.push(answer.await.map_err(|_| AuditError::Closed)??);
-        }
-        Ok(receipts)
+        Ok(PendingCommit { answers })
     }
 
     /// Fails with `Unavailable` when the trail is known not to be writable now, so a caller can

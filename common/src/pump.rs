@@ -70,6 +70,12 @@ pub enum Chunk {
 
 /// Sends `stream` through `sender` as IPC chunks, stopping early at `caps`. Each batch is
 /// admitted by `gate` before it is sent, and only what is sent is admitted.
+///
+/// One batch is held back until the next arrives (or the stream ends), so the gate learns which
+/// batch is the last and may record the end of the answer with that batch's disclosure: one
+/// commit instead of two for an answer of one batch. The schema header goes out just before
+/// the first batch (or, for an answer with no rows, after [`ReleaseGate::admit_end`]), so no
+/// byte leaves before the gate has admitted something.
 pub async fn pump<M, E>(
     mut stream: SendableRecordBatchStream,
     caps: Caps,
@@ -78,34 +84,90 @@ pub async fn pump<M, E>(
     gate: &mut impl ReleaseGate,
 ) -> Result<PumpOutcome, PumpError> {
     let (mut encoder, header) = IpcEncoder::new(&stream.schema())?;
-    send(sender, wrap(Chunk::Schema(header))).await?;
+    let mut out = Outbox { sender, wrap, header: Some(header) };
+    // Counts the held batch too: it is sent unless the pump fails.
     let mut outcome = PumpOutcome::default();
+    let mut held: Option<Held> = None;
     loop {
         let next = tokio::select! {
             next = stream.next() => next,
             () = sender.closed() => return Err(PumpError::ReaderGone),
         };
         let Some(mut batch) = next.transpose()? else {
+            match held {
+                Some(last) => out.release(last, true, gate).await?,
+                None => {
+                    gate.admit_end().await?;
+                    out.send_header().await?;
+                }
+            }
             return Ok(outcome);
         };
+        if batch.num_rows() == 0 {
+            continue;
+        }
         let room = rows_within(&batch, caps, &outcome)?;
         if room < batch.num_rows() {
             batch = batch.slice(0, room);
             outcome.truncated = true;
         }
-        // The batch is encoded while its disclosure record is made durable (the first future is
-        // polled first, handing the record to the audit writer); nothing is sent before both.
-        let admit = async { if batch.num_rows() > 0 { gate.admit(&batch).await } else { Ok(()) } };
+        // The batch is encoded while the one before it is admitted (its disclosure made
+        // durable) and sent.
+        let previous = held.take();
+        let release = async {
+            match previous {
+                Some(previous) => out.release(previous, false, gate).await,
+                None => Ok(()),
+            }
+        };
         let encode = async { encoder.encode(&batch) };
-        let (admitted, encoded) = futures::join!(admit, encode);
-        admitted?;
-        for chunk in encoded? {
-            outcome.bytes += chunk.len() as u64;
-            send(sender, wrap(Chunk::Batch(chunk))).await?;
-        }
+        let (released, encoded) = futures::join!(release, encode);
+        released?;
+        let chunks = encoded?;
         outcome.rows += batch.num_rows() as u64;
+        outcome.bytes += chunks.iter().map(|chunk| chunk.len() as u64).sum::<u64>();
+        let current = Held { batch, chunks };
         if outcome.truncated {
+            out.release(current, true, gate).await?;
             return Ok(outcome);
+        }
+        held = Some(current);
+    }
+}
+
+/// A batch encoded and waiting to be admitted and sent.
+struct Held {
+    batch: RecordBatch,
+    chunks: Vec<Vec<u8>>,
+}
+
+/// The sending side of a pump: the schema header goes out once, before the first batch.
+struct Outbox<'a, M, E, W> {
+    sender: &'a mpsc::Sender<Result<M, E>>,
+    wrap: W,
+    header: Option<Vec<u8>>,
+}
+
+impl<M, E, W: Fn(Chunk) -> M> Outbox<'_, M, E, W> {
+    /// Admits `held` (as the answer's last batch when `last`), then sends it.
+    async fn release(&mut self, held: Held, last: bool, gate: &mut impl ReleaseGate) -> Result<(), PumpError> {
+        if held.batch.num_rows() > 0 {
+            gate.admit(&held.batch, last).await?;
+        } else {
+            gate.admit_end().await?;
+        }
+        self.send_header().await?;
+        for chunk in held.chunks {
+            send(self.sender, (self.wrap)(Chunk::Batch(chunk))).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends the schema header unless it was sent already.
+    async fn send_header(&mut self) -> Result<(), PumpError> {
+        match self.header.take() {
+            Some(header) => send(self.sender, (self.wrap)(Chunk::Schema(header))).await,
+            None => Ok(()),
         }
     }
 }
@@ -158,6 +220,105 @@ mod tests {
         let schema = Arc::new(Schema::new(vec![Field::new("summary", DataType::Utf8, false)]));
         let values: Vec<String> = (0..rows).map(|row| format!("report {row:06} {}", "x".repeat(90))).collect();
         RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(values))]).expect("batch")
+    }
+
+    /// A gate that notes what it was asked, refusing the `refuse_at`-th call (from 1).
+    #[derive(Default)]
+    struct Recording {
+        calls: Vec<String>,
+        refuse_at: Option<usize>,
+    }
+
+    impl Recording {
+        fn note(&mut self, call: String) -> Result<(), ReleaseRefused> {
+            self.calls.push(call);
+            if self.refuse_at == Some(self.calls.len()) { Err(ReleaseRefused("trail full".into())) } else { Ok(()) }
+        }
+    }
+
+    impl ReleaseGate for Recording {
+        async fn admit(&mut self, batch: &RecordBatch, last: bool) -> Result<(), ReleaseRefused> {
+            self.note(format!("{} rows{}", batch.num_rows(), if last { ", last" } else { "" }))
+        }
+
+        async fn admit_end(&mut self) -> Result<(), ReleaseRefused> {
+            self.note("end".to_owned())
+        }
+    }
+
+    fn stream_of(items: Vec<Result<RecordBatch, DataFusionError>>) -> SendableRecordBatchStream {
+        let schema = batch(0).schema();
+        Box::pin(datafusion::physical_plan::stream::RecordBatchStreamAdapter::new(schema, futures::stream::iter(items)))
+    }
+
+    /// Pumps `items` and returns the outcome, what the gate saw and the messages sent.
+    async fn run(
+        items: Vec<Result<RecordBatch, DataFusionError>>,
+        caps: Caps,
+        mut gate: Recording,
+    ) -> (Result<PumpOutcome, PumpError>, Vec<String>, Vec<&'static str>) {
+        let (sender, mut receiver) = mpsc::channel::<Result<Chunk, ()>>(64);
+        let outcome = pump(stream_of(items), caps, &sender, |chunk| chunk, &mut gate).await;
+        drop(sender);
+        let mut sent = Vec::new();
+        while let Some(Ok(chunk)) = receiver.recv().await {
+            sent.push(match chunk {
+                Chunk::Schema(_) => "schema",
+                Chunk::Batch(_) => "batch",
+            });
+        }
+        (outcome, gate.calls, sent)
+    }
+
+    #[tokio::test]
+    async fn the_gate_learns_which_batch_is_the_last() {
+        let items = vec![Ok(batch(3)), Ok(batch(0)), Ok(batch(2)), Ok(batch(4))];
+        let (outcome, calls, sent) = run(items, Caps::NONE, Recording::default()).await;
+        let outcome = outcome.expect("pumped");
+        assert_eq!((outcome.rows, outcome.truncated), (9, false));
+        assert_eq!(calls, ["3 rows", "2 rows", "4 rows, last"], "empty batches are neither admitted nor sent");
+        assert_eq!(sent, ["schema", "batch", "batch", "batch"]);
+    }
+
+    #[tokio::test]
+    async fn an_answer_without_rows_is_admitted_before_its_header() {
+        let (outcome, calls, sent) = run(vec![Ok(batch(0))], Caps::NONE, Recording::default()).await;
+        assert_eq!(outcome.expect("pumped").rows, 0);
+        assert_eq!(calls, ["end"]);
+        assert_eq!(sent, ["schema"]);
+        let refusing = Recording { refuse_at: Some(1), ..Recording::default() };
+        let (outcome, _, sent) = run(Vec::new(), Caps::NONE, refusing).await;
+        assert!(matches!(outcome, Err(PumpError::Refused(_))));
+        assert!(sent.is_empty(), "not even the header leaves: {sent:?}");
+    }
+
+    #[tokio::test]
+    async fn nothing_leaves_before_the_gate_admits_the_first_batch() {
+        let refusing = Recording { refuse_at: Some(1), ..Recording::default() };
+        let (outcome, calls, sent) = run(vec![Ok(batch(3)), Ok(batch(2))], Caps::NONE, refusing).await;
+        assert!(matches!(outcome, Err(PumpError::Refused(_))));
+        assert_eq!(calls, ["3 rows"]);
+        assert!(sent.is_empty(), "{sent:?}");
+    }
+
+    #[tokio::test]
+    async fn a_cap_ends_the_answer_with_the_batch_it_cuts() {
+        let items = vec![Ok(batch(3)), Ok(batch(5)), Ok(batch(7))];
+        let (outcome, calls, sent) = run(items, Caps { rows: 6, bytes: u64::MAX }, Recording::default()).await;
+        let outcome = outcome.expect("pumped");
+        assert_eq!((outcome.rows, outcome.truncated), (6, true));
+        assert_eq!(calls, ["3 rows", "3 rows, last"]);
+        assert_eq!(sent, ["schema", "batch", "batch"]);
+    }
+
+    #[tokio::test]
+    async fn a_failure_after_a_batch_releases_nothing_more() {
+        let failure = DataFusionError::Execution("region went away".into());
+        let items = vec![Ok(batch(3)), Ok(batch(2)), Err(failure)];
+        let (outcome, calls, sent) = run(items, Caps::NONE, Recording::default()).await;
+        assert!(matches!(outcome, Err(PumpError::Execution(_))));
+        assert_eq!(calls, ["3 rows"], "the held batch is dropped, never admitted");
+        assert_eq!(sent, ["schema", "batch"], "only what was admitted was sent");
     }
 
     #[test]

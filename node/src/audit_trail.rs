@@ -1,15 +1,17 @@
 //! The node's own audit records: the query id the hub gave, the peer that called (the hub's
 //! certificate identity), the user the node acted for, the purpose, the query, what the node's
 //! policy decided and what it sent. Ids and counts only, never record content. Every record is
-//! durable before anything it documents leaves the node: a SQL query's consultation before it
-//! runs, each batch's disclosure before the batch is sent; an index lookup (check, search),
+//! durable before anything it documents leaves the node: a SQL query's consultation commits
+//! while the query is planned and run and is durable before the first byte of its answer, each
+//! batch's disclosure before the batch is sent, and the completion of a clean answer with its
+//! last disclosure; an index lookup (check, search),
 //! which reads only memory and releases nothing until it returns, commits its consultation and
 //! disclosure together. When the trail cannot be written the node refuses with `UNAVAILABLE`
 //! and sends nothing.
 
 use toex_audit::{
-    AuditLog, AuditRecord, CompletionStatus, NodeIdentity, Principal, Purpose, QueryDescription, RecordKind,
-    RegionOutcome,
+    AuditLog, AuditRecord, CompletionStatus, NodeIdentity, PendingCommit, Principal, Purpose, QueryDescription,
+    RecordKind, RegionOutcome,
 };
 use toex_tls::HUB_IDENTITY;
 
@@ -66,13 +68,23 @@ pub async fn append(log: &AuditLog, record: AuditRecord) -> Result<(), NodeError
     append_all(log, vec![record]).await
 }
 
+/// Hands `record` to the trail without waiting for it to be durable: the caller must not
+/// release anything it documents before a later commit (or this one) is durable. Failure is
+/// `UNAVAILABLE` (fail closed).
+pub async fn submit(log: &AuditLog, record: AuditRecord) -> Result<PendingCommit, NodeError> {
+    log.submit(vec![record]).await.map_err(unavailable)
+}
+
 /// Appends records that belong together (a lookup's consultation and its outcome) with one
 /// commit, in order; durable before the call returns. Failure is `UNAVAILABLE` (fail closed).
 pub async fn append_all(log: &AuditLog, records: Vec<AuditRecord>) -> Result<(), NodeError> {
-    log.append_all(records).await.map(|_| ()).map_err(|error| {
-        tracing::error!(target: "toex::audit", %error, "audit records could not be written; failing closed");
-        NodeError::AuditUnavailable(error.to_string())
-    })
+    log.append_all(records).await.map(|_| ()).map_err(unavailable)
+}
+
+/// The node's answer when its trail cannot keep a record.
+fn unavailable(error: toex_audit::AuditError) -> NodeError {
+    tracing::error!(target: "toex::audit", %error, "audit records could not be written; failing closed");
+    NodeError::AuditUnavailable(error.to_string())
 }
 
 /// Records a refusal or failure; returns the error to answer with (the audit's own failure

@@ -91,7 +91,8 @@ impl Node for NodeService {
         let template = audit_trail::record(RecordKind::Consultation, subject(), Some(&caller));
         let mut consultation = template.clone();
         consultation.completion = Some(CompletionStatus::InProgress);
-        audit_trail::append(&audit, consultation).await?;
+        // Committed while the query is planned and run; nothing leaves before it is durable.
+        let consulted = audit_trail::submit(&audit, consultation).await?;
         let stream = match self.engine.execute(&request.sql, &caller).await {
             Ok(stream) => stream,
             Err(error) => {
@@ -102,7 +103,9 @@ impl Node for NodeService {
         let caps = self.engine.caps(request.max_rows);
         let (sender, receiver) = mpsc::channel(RESPONSE_CHANNEL_DEPTH);
         let query_id = request.query_id;
-        let mut release = AuditedRelease::new(Arc::clone(&audit), template.clone(), self.engine.region());
+        let mut release = AuditedRelease::new(Arc::clone(&audit), template.clone(), self.engine.region())
+            .after(consulted)
+            .ending_with(audit_trail::completion(template.clone(), CompletionStatus::Complete, None));
         tokio::spawn(async move {
             let pumped = pump(stream, caps, &sender, chunk_message, &mut release).await;
             let (status, note, reply) = match pumped {
@@ -132,8 +135,13 @@ impl Node for NodeService {
                     (CompletionStatus::Failed, Some(error.to_string()), Some(Err(error.into())))
                 }
             };
-            let completion = audit_trail::completion(template, status, note);
-            let reply = match (audit_trail::append(&audit, completion).await, reply) {
+            // A clean end was recorded with the last disclosure; any other end is recorded here.
+            let recorded = if release.recorded_end() {
+                Ok(())
+            } else {
+                audit_trail::append(&audit, audit_trail::completion(template, status, note)).await
+            };
+            let reply = match (recorded, reply) {
                 (Ok(()), reply) => reply,
                 (Err(error), Some(_)) => Some(Err(error.into())),
                 (Err(_), None) => None,

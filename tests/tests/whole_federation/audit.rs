@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use arrow::array::AsArray;
 use toex_audit::{
-    AuditRecord, FileStorage, LogDeps, RecordKind, SegmentSink, SigningKey, Storage, SystemClock, read_records,
-    reconcile, verify,
+    AuditRecord, CompletionStatus, FileStorage, LogDeps, RecordKind, SegmentSink, SigningKey, Storage, SystemClock,
+    read_records, reconcile, verify,
 };
 use toex_proto::v1::{AuditFilters, AuditSearchRequest, CheckRequest, Identifier, IdentifierKind, RegionStatus};
 use toex_tests::Federation;
@@ -121,6 +121,18 @@ async fn an_auditor_finds_a_national_search_by_the_phone_number_searched_for() -
             .find(|record| record.query_id == answer.summary.query_id && record.kind == RecordKind::Consultation)
             .unwrap_or_else(|| panic!("{region} recorded the query"));
         assert_eq!(node_consultation.acting_for.as_ref().map(|p| p.subject.clone()), Some(principal.subject.clone()));
+        // In order: the consultation, what was sent, and how the answer ended.
+        let kinds: Vec<RecordKind> = node_records
+            .iter()
+            .filter(|record| record.query_id == answer.summary.query_id)
+            .map(|record| record.kind)
+            .collect();
+        assert_eq!(kinds.first(), Some(&RecordKind::Consultation), "{region}: {kinds:?}");
+        assert_eq!(kinds.last(), Some(&RecordKind::Completion), "{region}: {kinds:?}");
+        assert!(kinds[1..kinds.len() - 1].iter().all(|kind| *kind == RecordKind::Disclosure), "{region}: {kinds:?}");
+        assert!(kinds.len() >= 3, "{region} disclosed what it released: {kinds:?}");
+        let completion = node_records.iter().rev().find(|record| record.query_id == answer.summary.query_id);
+        assert_eq!(completion.and_then(|record| record.completion), Some(CompletionStatus::Complete), "{region}");
     }
     assert!(found.regions.iter().all(|region| region.status == RegionStatus::Ok as i32), "{:?}", found.regions);
 
