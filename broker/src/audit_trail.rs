@@ -165,14 +165,32 @@ pub fn received(outcomes: &[RegionOutcome]) -> Vec<AuditOutcome> {
 }
 
 /// Writes the completion record of a request.
+#[derive(Clone)]
 pub struct Completion {
     pub log: Arc<AuditLog>,
     pub template: AuditRecord,
 }
 
 impl Completion {
-    /// Records how the request ended: its status, each region's account and the safeguarding
-    /// flags raised by what was released.
+    /// The record of how the request ended: its status, each region's account and the
+    /// safeguarding flags raised by what was released.
+    pub fn record(
+        &self,
+        status: CompletionStatus,
+        outcomes: &[RegionOutcome],
+        flags: Vec<String>,
+        note: Option<String>,
+    ) -> AuditRecord {
+        let mut record = self.template.clone();
+        record.kind = RecordKind::Completion;
+        record.completion = Some(status);
+        record.region_outcomes = received(outcomes);
+        record.safeguarding_flags = flags;
+        record.note = note;
+        record
+    }
+
+    /// Writes [`Self::record`] durably.
     pub async fn write(
         self,
         status: CompletionStatus,
@@ -180,12 +198,7 @@ impl Completion {
         flags: Vec<String>,
         note: Option<String>,
     ) -> Result<(), HubError> {
-        let mut record = self.template;
-        record.kind = RecordKind::Completion;
-        record.completion = Some(status);
-        record.region_outcomes = received(outcomes);
-        record.safeguarding_flags = flags;
-        record.note = note;
+        let record = self.record(status, outcomes, flags, note);
         append(&self.log, record).await
     }
 }

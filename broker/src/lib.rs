@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod admission;
+pub mod answer_release;
 pub mod audit_search;
 pub mod audit_trail;
 pub mod breaker;

@@ -21,6 +21,7 @@ use tracing::{info, instrument};
 
 use crate::access::{QueryAccess, decide_query, restrict_federated_scans};
 use crate::admission::{Admission, Ticket};
+use crate::answer_release::AnswerRelease;
 use crate::audit_trail::{self, Completion};
 use crate::caller::Caller;
 use crate::config::HubConfig;
@@ -48,18 +49,15 @@ pub struct SqlQuery {
     pub deadline: Deadline,
 }
 
-/// A started answer: rows stream from `stream`; `outcomes` fills in as regions answer. Every
-/// batch passes `release` (a durable disclosure record) before it is sent; `completion` records
-/// how the answer ended.
+/// A started answer: rows stream from `stream`. Every batch passes `release` (a durable
+/// disclosure record) before it is sent, and `release` records how the answer ended from the
+/// regions' account, which fills in as they answer.
 pub struct SqlAnswer {
     pub query_id: String,
     pub stream: SendableRecordBatchStream,
-    pub outcomes: Arc<Outcomes>,
     /// Where the answer stops, marked truncated.
     pub caps: Caps,
-    pub require_complete: bool,
-    pub release: AuditedRelease,
-    pub completion: Completion,
+    pub release: AnswerRelease,
     /// When the answer must have ended (the caller's deadline less the margin).
     pub deadline: Deadline,
     /// The in-flight slot, held until the answer has finished streaming.
@@ -211,15 +209,14 @@ impl Hub {
         let physical = planner.create_physical_plan(&federated, &state).await.map_err(HubError::Plan)?;
         let stream = execute_stream(physical, context.task_ctx()).map_err(HubError::Execution)?;
         info!(query_id = %query_id, "query planned");
-        let release = AuditedRelease::new(Arc::clone(&self.audit), template.clone(), audit_trail::FEDERATION);
+        let disclosures = AuditedRelease::new(Arc::clone(&self.audit), template.clone(), audit_trail::FEDERATION);
+        let completion = Completion { log: Arc::clone(&self.audit), template: template.clone() };
+        let release = AnswerRelease::new(disclosures, completion, outcomes, query_id.clone(), query.require_complete);
         Ok(SqlAnswer {
             query_id,
             stream,
-            outcomes,
             caps: Caps { rows: self.config.limits.row_cap(query.max_rows), bytes: self.config.limits.max_answer_bytes },
-            require_complete: query.require_complete,
             release,
-            completion: Completion { log: Arc::clone(&self.audit), template: template.clone() },
             deadline: query.deadline,
             ticket,
         })

@@ -9,9 +9,9 @@ use toex_common::trace_context::TraceContext;
 use toex_policy::RegionExplanation;
 use toex_proto::v1::hub_server;
 use toex_proto::v1::{
-    AccessExplanation, AnswerSummary, ArrowIpc, AuditSearchRequest, AuditSearchResponse, CheckRequest, CheckResponse,
-    ExplainRequest, ExplainResponse, RegionInfo, RegionStatus, RegionsRequest, RegionsResponse, SearchRequest,
-    SearchResponse, SqlRequest, SqlResponse, TableInfo, sql_response,
+    AccessExplanation, ArrowIpc, AuditSearchRequest, AuditSearchResponse, CheckRequest, CheckResponse, ExplainRequest,
+    ExplainResponse, RegionInfo, RegionsRequest, RegionsResponse, SearchRequest, SearchResponse, SqlRequest,
+    SqlResponse, TableInfo, sql_response,
 };
 use toex_security::{Purpose, Role};
 use tokio::sync::mpsc;
@@ -219,56 +219,53 @@ fn explanation_message(explanation: RegionExplanation) -> AccessExplanation {
 }
 
 /// Streams an answer to the caller, then its summary (or the status that replaces it). Every
-/// batch is recorded before it is sent; the completion record says how the answer ended.
+/// batch is recorded before it is sent; the completion record says how the answer ended (with
+/// the last disclosure when the answer ends cleanly, see [`crate::answer_release::AnswerRelease`]).
 async fn stream_answer(answer: SqlAnswer, sender: mpsc::Sender<Result<SqlResponse, Status>>) {
-    let SqlAnswer { query_id, stream, outcomes, caps, require_complete, mut release, completion, deadline, ticket } =
-        answer;
+    let SqlAnswer { query_id, stream, caps, mut release, deadline, ticket } = answer;
     let streamed =
         tokio::time::timeout_at(deadline.answer_by(), pump(stream, caps, &sender, chunk_message, &mut release)).await;
     // The in-flight slot is free once nothing more is read from the regions.
     drop(ticket);
     let Ok(pumped) = streamed else {
-        let regions = outcomes.snapshot();
         warn!(query_id = %query_id, "deadline passed while streaming; region calls cancelled");
         let error = HubError::DeadlineExceeded("the call's deadline passed before the answer was complete".to_owned());
-        let flags = release.safeguarding_flags();
-        if let Err(audit_error) =
-            completion.write(CompletionStatus::Failed, &regions, flags, Some(error.to_string())).await
-        {
+        if let Err(audit_error) = release.record_end(CompletionStatus::Failed, Some(error.to_string())).await {
             warn!(query_id = %query_id, error = %audit_error, "completion record not written");
         }
         let _ = sender.send(Err(error.into())).await;
         return;
     };
-    let regions = outcomes.snapshot();
-    let flags = release.safeguarding_flags();
-    let ended = match pumped {
+    let (ended, recorded) = match pumped {
         Err(PumpError::ReaderGone) => {
             info!(query_id = %query_id, "caller went away");
             let note = Some("the caller went away; the disclosure records show what was sent".to_owned());
-            if let Err(error) = completion.write(CompletionStatus::Failed, &regions, flags, note).await {
+            if let Err(error) = release.record_end(CompletionStatus::Failed, note).await {
                 warn!(query_id = %query_id, %error, "completion record not written");
             }
             return;
         }
         Err(PumpError::Execution(error)) => {
             warn!(query_id = %query_id, "query failed");
-            match region_failure(&error) {
-                Some(failure) => Err(HubError::Incomplete(failure.to_string())),
-                None if require_complete && !complete(&regions) => {
-                    Err(HubError::Incomplete("a region did not answer and a complete answer was required".to_owned()))
+            let failure = match region_failure(&error) {
+                Some(failure) => HubError::Incomplete(failure.to_string()),
+                None if release.require_complete() && !complete(&release.regions()) => {
+                    HubError::Incomplete("a region did not answer and a complete answer was required".to_owned())
                 }
-                None => Err(HubError::Execution(error)),
-            }
+                None => HubError::Execution(error),
+            };
+            (Err(failure), false)
         }
-        Err(PumpError::Encode(error)) => Err(HubError::Encode(error)),
-        Err(PumpError::Refused(refused)) => Err(HubError::AuditUnavailable(refused.to_string())),
-        Ok(outcome) => summarise(query_id.clone(), regions.clone(), outcome, require_complete, flags.clone()),
+        Err(PumpError::Encode(error)) => (Err(HubError::Encode(error)), false),
+        Err(PumpError::Refused(refused)) => (Err(HubError::AuditUnavailable(refused.to_string())), false),
+        // The gate decided at the last batch; should it not have, decide now.
+        Ok(outcome) => release.take_end().unwrap_or_else(|| (release.summary_of(&outcome), false)),
     };
     let final_message = match ended {
         Ok(summary) => {
             let status = if summary.complete { CompletionStatus::Complete } else { CompletionStatus::Partial };
-            match completion.write(status, &regions, flags, None).await {
+            let written = if recorded { Ok(()) } else { release.record_end(status, None).await };
+            match written {
                 Ok(()) => {
                     info!(query_id = %query_id, rows = summary.rows, complete = summary.complete, "query answered");
                     Ok(SqlResponse { body: Some(sql_response::Body::Summary(summary)) })
@@ -277,8 +274,7 @@ async fn stream_answer(answer: SqlAnswer, sender: mpsc::Sender<Result<SqlRespons
             }
         }
         Err(error) => {
-            let note = Some(error.to_string());
-            if let Err(audit_error) = completion.write(CompletionStatus::Failed, &regions, flags, note).await {
+            if let Err(audit_error) = release.record_end(CompletionStatus::Failed, Some(error.to_string())).await {
                 warn!(query_id = %query_id, error = %audit_error, "completion record not written");
             }
             Err(error.into())
@@ -286,39 +282,4 @@ async fn stream_answer(answer: SqlAnswer, sender: mpsc::Sender<Result<SqlRespons
     };
     // The caller may already have gone; there is no one left to tell.
     let _ = sender.send(final_message).await;
-}
-
-/// The summary of a fully streamed answer, or the failure that replaces it: no region answering
-/// is `UNAVAILABLE`, never an empty success.
-fn summarise(
-    query_id: String,
-    regions: Vec<toex_proto::v1::RegionOutcome>,
-    outcome: toex_common::pump::PumpOutcome,
-    require_complete: bool,
-    safeguarding: Vec<String>,
-) -> Result<AnswerSummary, HubError> {
-    // A region that sent rows before it stopped (at its cap, or cut off) contributed to the
-    // answer; only an answer no region contributed to is refused as empty.
-    let answered = regions.iter().filter(|region| region.status == RegionStatus::Ok as i32 || region.rows > 0).count();
-    if !regions.is_empty() && answered == 0 {
-        let failed: Vec<_> = regions
-            .iter()
-            .map(|region| {
-                let status = RegionStatus::try_from(region.status).unwrap_or(RegionStatus::Unspecified);
-                format!("{} {}: {}", region.region, status.as_str_name(), region.detail)
-            })
-            .collect();
-        return Err(HubError::Incomplete(format!("no region answered ({})", failed.join("; "))));
-    }
-    if require_complete && !complete(&regions) {
-        return Err(HubError::Incomplete("a region did not answer and a complete answer was required".to_owned()));
-    }
-    Ok(AnswerSummary {
-        query_id,
-        complete: complete(&regions),
-        regions,
-        rows: outcome.rows,
-        truncated: outcome.truncated,
-        safeguarding,
-    })
 }

@@ -95,9 +95,9 @@ pub async fn pump<M, E>(
         };
         let Some(mut batch) = next.transpose()? else {
             match held {
-                Some(last) => out.release(last, true, gate).await?,
+                Some(last) => out.release(last, Some(&outcome), gate).await?,
                 None => {
-                    gate.admit_end().await?;
+                    gate.admit_end(&outcome).await?;
                     out.send_header().await?;
                 }
             }
@@ -116,7 +116,7 @@ pub async fn pump<M, E>(
         let previous = held.take();
         let release = async {
             match previous {
-                Some(previous) => out.release(previous, false, gate).await,
+                Some(previous) => out.release(previous, None, gate).await,
                 None => Ok(()),
             }
         };
@@ -128,7 +128,7 @@ pub async fn pump<M, E>(
         outcome.bytes += chunks.iter().map(|chunk| chunk.len() as u64).sum::<u64>();
         let current = Held { batch, chunks };
         if outcome.truncated {
-            out.release(current, true, gate).await?;
+            out.release(current, Some(&outcome), gate).await?;
             return Ok(outcome);
         }
         held = Some(current);
@@ -149,12 +149,16 @@ struct Outbox<'a, M, E, W> {
 }
 
 impl<M, E, W: Fn(Chunk) -> M> Outbox<'_, M, E, W> {
-    /// Admits `held` (as the answer's last batch when `last`), then sends it.
-    async fn release(&mut self, held: Held, last: bool, gate: &mut impl ReleaseGate) -> Result<(), PumpError> {
-        if held.batch.num_rows() > 0 {
-            gate.admit(&held.batch, last).await?;
-        } else {
-            gate.admit_end().await?;
+    /// Admits `held` (as the answer's last batch when `end` is its account), then sends it.
+    async fn release(
+        &mut self,
+        held: Held,
+        end: Option<&PumpOutcome>,
+        gate: &mut impl ReleaseGate,
+    ) -> Result<(), PumpError> {
+        match end {
+            Some(end) if held.batch.num_rows() == 0 => gate.admit_end(end).await?,
+            _ => gate.admit(&held.batch, end).await?,
         }
         self.send_header().await?;
         for chunk in held.chunks {
@@ -237,12 +241,13 @@ mod tests {
     }
 
     impl ReleaseGate for Recording {
-        async fn admit(&mut self, batch: &RecordBatch, last: bool) -> Result<(), ReleaseRefused> {
-            self.note(format!("{} rows{}", batch.num_rows(), if last { ", last" } else { "" }))
+        async fn admit(&mut self, batch: &RecordBatch, end: Option<&PumpOutcome>) -> Result<(), ReleaseRefused> {
+            let end = end.map(|end| format!(", last of {}", end.rows)).unwrap_or_default();
+            self.note(format!("{} rows{end}", batch.num_rows()))
         }
 
-        async fn admit_end(&mut self) -> Result<(), ReleaseRefused> {
-            self.note("end".to_owned())
+        async fn admit_end(&mut self, end: &PumpOutcome) -> Result<(), ReleaseRefused> {
+            self.note(format!("end of {}", end.rows))
         }
     }
 
@@ -276,7 +281,7 @@ mod tests {
         let (outcome, calls, sent) = run(items, Caps::NONE, Recording::default()).await;
         let outcome = outcome.expect("pumped");
         assert_eq!((outcome.rows, outcome.truncated), (9, false));
-        assert_eq!(calls, ["3 rows", "2 rows", "4 rows, last"], "empty batches are neither admitted nor sent");
+        assert_eq!(calls, ["3 rows", "2 rows", "4 rows, last of 9"], "empty batches are neither admitted nor sent");
         assert_eq!(sent, ["schema", "batch", "batch", "batch"]);
     }
 
@@ -284,7 +289,7 @@ mod tests {
     async fn an_answer_without_rows_is_admitted_before_its_header() {
         let (outcome, calls, sent) = run(vec![Ok(batch(0))], Caps::NONE, Recording::default()).await;
         assert_eq!(outcome.expect("pumped").rows, 0);
-        assert_eq!(calls, ["end"]);
+        assert_eq!(calls, ["end of 0"]);
         assert_eq!(sent, ["schema"]);
         let refusing = Recording { refuse_at: Some(1), ..Recording::default() };
         let (outcome, _, sent) = run(Vec::new(), Caps::NONE, refusing).await;
@@ -307,7 +312,7 @@ mod tests {
         let (outcome, calls, sent) = run(items, Caps { rows: 6, bytes: u64::MAX }, Recording::default()).await;
         let outcome = outcome.expect("pumped");
         assert_eq!((outcome.rows, outcome.truncated), (6, true));
-        assert_eq!(calls, ["3 rows", "3 rows, last"]);
+        assert_eq!(calls, ["3 rows", "3 rows, last of 6"]);
         assert_eq!(sent, ["schema", "batch", "batch"]);
     }
 

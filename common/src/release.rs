@@ -1,7 +1,9 @@
 //! Audit before disclose (INV-2): the gate every batch passes before any byte of it is sent, at
 //! the node (to the hub) and at the hub (to the caller). [`AuditedRelease`] makes a disclosure
 //! record durable (rows, record ids, safeguarding flags; never record content) before the batch
-//! leaves; when the trail cannot be written the stream stops and nothing more is released.
+//! leaves; when the trail cannot be written the stream stops and nothing more is released. The
+//! gate is told which batch is the last, so the record of how the answer ended can share that
+//! batch's commit.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -12,6 +14,7 @@ use arrow::datatypes::DataType;
 use toex_audit::{AuditLog, AuditRecord, PendingCommit, RecordKind, RegionOutcome};
 
 use crate::cdm::{RECORD_ID, REGION};
+use crate::pump::PumpOutcome;
 
 /// Safeguarding flag: the answer touches a person marked vulnerable.
 pub const VULNERABLE_PERSON: &str = "VULNERABLE_PERSON";
@@ -25,14 +28,18 @@ pub struct ReleaseRefused(pub String);
 
 /// Decides, before each batch leaves, that it may.
 pub trait ReleaseGate: Send {
-    /// Called with each batch before any of it is sent; `last` is true when the answer ends
-    /// with this batch (so the end may be recorded with it). An error stops the stream and none
-    /// of this batch is sent.
-    fn admit(&mut self, batch: &RecordBatch, last: bool) -> impl Future<Output = Result<(), ReleaseRefused>> + Send;
+    /// Called with each batch before any of it is sent. `end` is the whole answer's account
+    /// (this batch counted) when the answer ends with this batch, so the end may be recorded
+    /// with it. An error stops the stream and none of this batch is sent.
+    fn admit(
+        &mut self,
+        batch: &RecordBatch,
+        end: Option<&PumpOutcome>,
+    ) -> impl Future<Output = Result<(), ReleaseRefused>> + Send;
 
-    /// Called instead when the answer ends with no rows to admit, before its schema header
-    /// is sent. An error stops the stream and nothing is sent.
-    fn admit_end(&mut self) -> impl Future<Output = Result<(), ReleaseRefused>> + Send;
+    /// Called instead when the answer ends with no rows left to admit, before its schema header
+    /// is sent (if it was not). An error stops the stream and nothing more is sent.
+    fn admit_end(&mut self, end: &PumpOutcome) -> impl Future<Output = Result<(), ReleaseRefused>> + Send;
 }
 
 /// A gate that lets everything through (for callers that audit elsewhere, and tests).
@@ -40,11 +47,11 @@ pub trait ReleaseGate: Send {
 pub struct OpenGate;
 
 impl ReleaseGate for OpenGate {
-    async fn admit(&mut self, _batch: &RecordBatch, _last: bool) -> Result<(), ReleaseRefused> {
+    async fn admit(&mut self, _batch: &RecordBatch, _end: Option<&PumpOutcome>) -> Result<(), ReleaseRefused> {
         Ok(())
     }
 
-    async fn admit_end(&mut self) -> Result<(), ReleaseRefused> {
+    async fn admit_end(&mut self, _end: &PumpOutcome) -> Result<(), ReleaseRefused> {
         Ok(())
     }
 }
@@ -103,11 +110,20 @@ impl AuditedRelease {
         self.flags.iter().cloned().collect()
     }
 
-    /// Commits `records` (the completion too, at the end), then waits for the earlier commit.
-    async fn commit(&mut self, mut records: Vec<AuditRecord>, last: bool) -> Result<(), ReleaseRefused> {
-        let completion = if last { self.completion.take() } else { None };
-        let ends = completion.is_some();
-        records.extend(completion);
+    /// The disclosure record of `batch`, whose safeguarding flags are noted.
+    pub fn disclosure(&mut self, batch: &RecordBatch) -> AuditRecord {
+        let flags = safeguarding_flags(batch);
+        self.flags.extend(flags.iter().cloned());
+        let mut record = self.template.clone();
+        record.kind = RecordKind::Disclosure;
+        record.region_outcomes = released_by_region(batch, &self.default_region);
+        record.safeguarding_flags = flags;
+        record
+    }
+
+    /// Commits `records` with one commit and waits until they and the earlier commit are
+    /// durable.
+    pub async fn commit(&mut self, records: Vec<AuditRecord>) -> Result<(), ReleaseRefused> {
         let refused = |error: toex_audit::AuditError| ReleaseRefused(error.to_string());
         if !records.is_empty() {
             let pending = self.log.submit(records).await.map_err(refused)?;
@@ -116,24 +132,28 @@ impl AuditedRelease {
         if let Some(earlier) = self.earlier.take() {
             earlier.durable().await.map_err(refused)?;
         }
-        self.ended = ends;
+        Ok(())
+    }
+
+    /// Commits `records` and, at the end, the completion given to [`Self::ending_with`].
+    async fn commit_ending(&mut self, mut records: Vec<AuditRecord>, ends: bool) -> Result<(), ReleaseRefused> {
+        let completion = if ends { self.completion.take() } else { None };
+        let recorded = completion.is_some();
+        records.extend(completion);
+        self.commit(records).await?;
+        self.ended = recorded;
         Ok(())
     }
 }
 
 impl ReleaseGate for AuditedRelease {
-    async fn admit(&mut self, batch: &RecordBatch, last: bool) -> Result<(), ReleaseRefused> {
-        let flags = safeguarding_flags(batch);
-        self.flags.extend(flags.iter().cloned());
-        let mut record = self.template.clone();
-        record.kind = RecordKind::Disclosure;
-        record.region_outcomes = released_by_region(batch, &self.default_region);
-        record.safeguarding_flags = flags;
-        self.commit(vec![record], last).await
+    async fn admit(&mut self, batch: &RecordBatch, end: Option<&PumpOutcome>) -> Result<(), ReleaseRefused> {
+        let disclosure = self.disclosure(batch);
+        self.commit_ending(vec![disclosure], end.is_some()).await
     }
 
-    async fn admit_end(&mut self) -> Result<(), ReleaseRefused> {
-        self.commit(Vec::new(), true).await
+    async fn admit_end(&mut self, _end: &PumpOutcome) -> Result<(), ReleaseRefused> {
+        self.commit_ending(Vec::new(), true).await
     }
 }
 
@@ -210,10 +230,10 @@ mod tests {
         let mut gate =
             AuditedRelease::new(Arc::clone(&log), template, "LONDON").after(consulted).ending_with(completion);
 
-        gate.admit(&released(&["LON-1", "LON-2"]), false).await.expect("first batch");
+        gate.admit(&released(&["LON-1", "LON-2"]), None).await.expect("first batch");
         assert!(!gate.recorded_end());
         let before_last = log.fsync_count();
-        gate.admit(&released(&["LON-3"]), true).await.expect("last batch");
+        gate.admit(&released(&["LON-3"]), Some(&PumpOutcome::default())).await.expect("last batch");
         assert!(gate.recorded_end());
         assert_eq!(log.fsync_count() - before_last, 1, "the last disclosure and the completion share one commit");
         let records = toex_audit::read_records(dir.path()).expect("trail");
@@ -233,14 +253,14 @@ mod tests {
         let completion = AuditRecord::new(RecordKind::Completion, "q-2");
         let template = AuditRecord::new(RecordKind::Consultation, "q-2");
         let mut gate = AuditedRelease::new(Arc::clone(&log), template.clone(), "LONDON").ending_with(completion);
-        gate.admit_end().await.expect("empty answer");
+        gate.admit_end(&PumpOutcome::default()).await.expect("empty answer");
         assert!(gate.recorded_end());
         assert_eq!(kinds(dir.path()), [RecordKind::Completion]);
 
         // A batch that is not the last leaves the end to the caller.
         let mut gate = AuditedRelease::new(Arc::clone(&log), template, "LONDON")
             .ending_with(AuditRecord::new(RecordKind::Completion, "q-3"));
-        gate.admit(&released(&["LON-9"]), false).await.expect("batch");
+        gate.admit(&released(&["LON-9"]), None).await.expect("batch");
         assert!(!gate.recorded_end());
         assert_eq!(kinds(dir.path()), [RecordKind::Completion, RecordKind::Disclosure]);
     }

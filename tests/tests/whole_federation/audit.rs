@@ -109,6 +109,9 @@ async fn an_auditor_finds_a_national_search_by_the_phone_number_searched_for() -
     expected.sort();
     assert_eq!(disclosing, expected, "the disclosure names the regions whose records were released");
     assert!(disclosed.iter().all(|record| record.region_outcomes.iter().all(|outcome| !outcome.record_ids.is_empty())));
+    let ended = hub_records.iter().rev().find(|record| record.query_id == answer.summary.query_id);
+    assert_eq!(ended.map(|record| record.kind), Some(RecordKind::Completion), "the hub recorded how the answer ended");
+    assert_eq!(ended.and_then(|record| record.completion), Some(CompletionStatus::Complete));
     assert!(
         hub_records.iter().any(|record| record.query.as_ref().is_some_and(|query| query.operation == "hit_no_hit")),
         "the check is found too"
