@@ -11,7 +11,7 @@ use toex_common::pump::PumpOutcome;
 use toex_common::release::{AuditedRelease, ReleaseGate, ReleaseRefused};
 use toex_proto::v1::{AnswerSummary, RegionOutcome, RegionStatus};
 
-use crate::audit_trail::Completion;
+use crate::audit_trail::{Completion, answered};
 use crate::error::HubError;
 use crate::outcomes::{Outcomes, complete};
 
@@ -68,7 +68,7 @@ impl AnswerRelease {
     /// the safeguarding flags raised and a note.
     pub async fn record_end(&self, status: CompletionStatus, note: Option<String>) -> Result<(), HubError> {
         let regions = self.regions();
-        self.completion.clone().write(status, &regions, self.disclosures.safeguarding_flags(), note).await
+        self.completion.write(status, &regions, self.disclosures.safeguarding_flags(), note).await
     }
 
     /// Decides how the answer ends; returns the completion to commit with the last disclosure
@@ -76,8 +76,7 @@ impl AnswerRelease {
     fn decide(&mut self, end: &PumpOutcome) -> Option<AuditRecord> {
         let decided = self.summary_of(end);
         let completion = decided.as_ref().ok().map(|summary| {
-            let status = if summary.complete { CompletionStatus::Complete } else { CompletionStatus::Partial };
-            self.completion.record(status, &summary.regions, summary.safeguarding.clone(), None)
+            self.completion.record(answered(summary.complete), &summary.regions, summary.safeguarding.clone(), None)
         });
         self.end = Some((decided, false));
         completion

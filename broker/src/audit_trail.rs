@@ -164,8 +164,12 @@ pub fn received(outcomes: &[RegionOutcome]) -> Vec<AuditOutcome> {
         .collect()
 }
 
+/// How an answer that was given ended: in full, or without some region.
+pub fn answered(complete: bool) -> CompletionStatus {
+    if complete { CompletionStatus::Complete } else { CompletionStatus::Partial }
+}
+
 /// Writes the completion record of a request.
-#[derive(Clone)]
 pub struct Completion {
     pub log: Arc<AuditLog>,
     pub template: AuditRecord,
@@ -192,7 +196,7 @@ impl Completion {
 
     /// Writes [`Self::record`] durably.
     pub async fn write(
-        self,
+        &self,
         status: CompletionStatus,
         outcomes: &[RegionOutcome],
         flags: Vec<String>,

@@ -154,7 +154,7 @@ impl Hub {
         }
         let mut disclosure = template.clone();
         disclosure.kind = RecordKind::Disclosure;
-        disclosure.completion = Some(if is_complete { CompletionStatus::Complete } else { CompletionStatus::Partial });
+        disclosure.completion = Some(audit_trail::answered(is_complete));
         disclosure.region_outcomes = audit_trail::received(&account)
             .into_iter()
             .map(|outcome| AuditOutcome { rows_released: outcome.rows_received, ..outcome })

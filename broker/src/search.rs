@@ -196,8 +196,7 @@ impl Hub {
         let flags: BTreeSet<String> = answer.safeguarding.iter().map(|flag| flag.flag.clone()).collect();
         let mut disclosure = template.clone();
         disclosure.kind = RecordKind::Disclosure;
-        disclosure.completion =
-            Some(if answer.complete { CompletionStatus::Complete } else { CompletionStatus::Partial });
+        disclosure.completion = Some(audit_trail::answered(answer.complete));
         disclosure.region_outcomes = audit_trail::received(&answer.regions)
             .into_iter()
             .map(|outcome| {

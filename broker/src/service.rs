@@ -263,7 +263,7 @@ async fn stream_answer(answer: SqlAnswer, sender: mpsc::Sender<Result<SqlRespons
     };
     let final_message = match ended {
         Ok(summary) => {
-            let status = if summary.complete { CompletionStatus::Complete } else { CompletionStatus::Partial };
+            let status = crate::audit_trail::answered(summary.complete);
             let written = if recorded { Ok(()) } else { release.record_end(status, None).await };
             match written {
                 Ok(()) => {
